@@ -82,6 +82,7 @@ export async function connectToAws(inputs: TaskInputs, logger: Logger, env: Node
         credentialSource: credentials.source,
         endpoint: ecrEndpoint,
         requestHandler: createRequestHandler(ecrProxy),
+        registryId: inputs.registryId,
         userAgent,
         logRequest: inputs.logRequest,
         logResponse: inputs.logResponse,

@@ -1,15 +1,21 @@
 import {
+    BatchGetImageCommand,
     CreateRepositoryCommand,
+    DescribeImagesCommand,
     DescribeRepositoriesCommand,
     ECRClient,
     GetAuthorizationTokenCommand,
+    PutImageCommand,
+    PutLifecyclePolicyCommand,
+    SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
 import { addLogging, type AwsClientSettings } from './aws-client';
-import { toTaskError, type AwsCallContext } from './aws-errors';
+import { toTaskError } from './aws-errors';
 import { TaskError } from './errors';
+import type { RepositorySettings } from './repository-settings';
 
 /** Docker credentials for one registry, from GetAuthorizationToken. */
 export interface RegistryAuthorization {
@@ -23,11 +29,37 @@ export interface RegistryAuthorization {
 
 export type RepositoryOutcome = 'created' | 'existed';
 
-/** The ECR calls the push workflow makes. */
+export interface RepositoryDescription {
+    readonly name: string;
+    readonly uri: string | undefined;
+    /** MUTABLE, IMMUTABLE, or one of their variants with exclusion filters. */
+    readonly imageTagMutability: string | undefined;
+}
+
+/** An image already in an ECR repository. */
+export interface RemoteImage {
+    readonly digest: string;
+    /** Digest of the image configuration, which equals the image ID docker reports. */
+    readonly configDigest: string | undefined;
+    readonly manifest: string;
+    readonly mediaType: string | undefined;
+}
+
+export type ImageSelector = { readonly tag: string; readonly digest?: undefined } | { readonly digest: string; readonly tag?: undefined };
+
+/** The ECR calls the push workflow makes. Every call targets the registry of `registryId` when it is set. */
 export interface EcrGateway {
     getAuthorization(): Promise<RegistryAuthorization>;
-    /** Creates the repository unless it exists already. */
-    ensureRepository(repositoryName: string): Promise<RepositoryOutcome>;
+    /** Returns the repository, or undefined when it does not exist. */
+    describeRepository(repositoryName: string): Promise<RepositoryDescription | undefined>;
+    /** Creates the repository with the settings; another run creating it at the same time counts as 'existed'. */
+    createRepository(repositoryName: string, settings: RepositorySettings): Promise<RepositoryOutcome>;
+    /** Returns the image behind a tag or digest, or undefined when there is none. */
+    findImage(repositoryName: string, selector: ImageSelector): Promise<RemoteImage | undefined>;
+    /** Points a tag at an image already in the repository; 'unchanged' when it already did. */
+    tagImage(repositoryName: string, image: RemoteImage, tag: string): Promise<'tagged' | 'unchanged'>;
+    /** Returns the size ECR reports for an image, in bytes. */
+    imageSize(repositoryName: string, digest: string): Promise<number | undefined>;
 }
 
 export interface EcrGatewaySettings extends AwsClientSettings {
@@ -35,9 +67,18 @@ export interface EcrGatewaySettings extends AwsClientSettings {
     readonly credentialSource: string;
     readonly endpoint: string;
     readonly requestHandler: NodeHttpHandler;
+    readonly registryId: string | undefined;
     /** Called with each secret of the authorization token before it is used. */
     readonly registerSecret: (secret: string) => void;
 }
+
+/** Manifest media types the task reads, so that BatchGetImage returns each image in its own format. */
+const MANIFEST_MEDIA_TYPES = [
+    'application/vnd.docker.distribution.manifest.v2+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.oci.image.index.v1+json',
+];
 
 /** Builds the ECR gateway on the AWS SDK for JavaScript v3. */
 export function createEcrGateway(settings: EcrGatewaySettings): EcrGateway {
@@ -48,22 +89,23 @@ export function createEcrGateway(settings: EcrGatewaySettings): EcrGateway {
         customUserAgent: settings.userAgent,
     });
     addLogging(client.middlewareStack, settings);
+    const registryId = settings.registryId;
 
-    const context = (action: string): AwsCallContext => ({
-        action,
-        credentialSource: settings.credentialSource,
-        endpoint: settings.endpoint,
-    });
+    const failure = (action: string, error: unknown): TaskError =>
+        toTaskError(error, { action, credentialSource: settings.credentialSource, endpoint: settings.endpoint });
+    const call = async <T>(action: string, send: () => Promise<T>): Promise<T> => {
+        try {
+            return await send();
+        } catch (error) {
+            throw failure(action, error);
+        }
+    };
 
     return {
         async getAuthorization() {
-            const action = 'ecr:GetAuthorizationToken';
-            let response;
-            try {
-                response = await client.send(new GetAuthorizationTokenCommand({}));
-            } catch (error) {
-                throw toTaskError(error, context(action));
-            }
+            const response = await call('ecr:GetAuthorizationToken', () =>
+                client.send(new GetAuthorizationTokenCommand(registryId ? { registryIds: [registryId] } : {})),
+            );
             const data = response.authorizationData?.[0];
             if (!data?.authorizationToken) {
                 throw new TaskError('AuthorizationTokenMissing');
@@ -74,28 +116,123 @@ export function createEcrGateway(settings: EcrGatewaySettings): EcrGateway {
             return decodeAuthorization(data.authorizationToken, data.proxyEndpoint, settings.registerSecret);
         },
 
-        async ensureRepository(repositoryName) {
+        async describeRepository(repositoryName) {
             try {
-                await client.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] }));
-                return 'existed';
+                const response = await client.send(new DescribeRepositoriesCommand({ registryId, repositoryNames: [repositoryName] }));
+                const repository = response.repositories?.[0];
+                return {
+                    name: repositoryName,
+                    uri: repository?.repositoryUri,
+                    imageTagMutability: repository?.imageTagMutability,
+                };
             } catch (error) {
-                if ((error as Error).name !== 'RepositoryNotFoundException') {
-                    throw toTaskError(error, context('ecr:DescribeRepositories'));
+                if ((error as Error).name === 'RepositoryNotFoundException') {
+                    return undefined;
                 }
+                throw failure('ecr:DescribeRepositories', error);
             }
+        },
 
+        async createRepository(repositoryName, repositorySettings) {
             try {
-                await client.send(new CreateRepositoryCommand({ repositoryName }));
-                return 'created';
+                await client.send(
+                    new CreateRepositoryCommand({
+                        registryId,
+                        repositoryName,
+                        imageTagMutability: repositorySettings.imageTagMutability,
+                        imageScanningConfiguration: { scanOnPush: repositorySettings.scanOnPush },
+                        encryptionConfiguration:
+                            repositorySettings.encryption.type === 'KMS'
+                                ? { encryptionType: 'KMS', kmsKey: repositorySettings.encryption.kmsKey }
+                                : { encryptionType: 'AES256' },
+                        tags: repositorySettings.tags.length > 0 ? [...repositorySettings.tags] : undefined,
+                    }),
+                );
             } catch (error) {
-                // Another run created the same repository between the two calls.
+                // Another run created the same repository between the describe call and this one.
                 if ((error as Error).name === 'RepositoryAlreadyExistsException') {
                     return 'existed';
                 }
-                throw toTaskError(error, context('ecr:CreateRepository'));
+                throw failure('ecr:CreateRepository', error);
+            }
+
+            const lifecyclePolicy = repositorySettings.lifecyclePolicy;
+            if (lifecyclePolicy) {
+                await call('ecr:PutLifecyclePolicy', () =>
+                    client.send(new PutLifecyclePolicyCommand({ registryId, repositoryName, lifecyclePolicyText: lifecyclePolicy.text })),
+                );
+            }
+            const repositoryPolicy = repositorySettings.repositoryPolicy;
+            if (repositoryPolicy) {
+                await call('ecr:SetRepositoryPolicy', () =>
+                    client.send(new SetRepositoryPolicyCommand({ registryId, repositoryName, policyText: repositoryPolicy.text })),
+                );
+            }
+            return 'created';
+        },
+
+        async findImage(repositoryName, selector) {
+            const imageId = selector.tag !== undefined ? { imageTag: selector.tag } : { imageDigest: selector.digest };
+            let response;
+            try {
+                response = await client.send(
+                    new BatchGetImageCommand({ registryId, repositoryName, imageIds: [imageId], acceptedMediaTypes: MANIFEST_MEDIA_TYPES }),
+                );
+            } catch (error) {
+                if ((error as Error).name === 'RepositoryNotFoundException') {
+                    return undefined;
+                }
+                throw failure('ecr:BatchGetImage', error);
+            }
+            const image = response.images?.[0];
+            if (!image?.imageManifest || !image.imageId?.imageDigest) {
+                return undefined;
+            }
+            return {
+                digest: image.imageId.imageDigest,
+                configDigest: configDigestOf(image.imageManifest),
+                manifest: image.imageManifest,
+                mediaType: image.imageManifestMediaType,
+            };
+        },
+
+        async tagImage(repositoryName, image, tag) {
+            try {
+                await client.send(
+                    new PutImageCommand({
+                        registryId,
+                        repositoryName,
+                        imageManifest: image.manifest,
+                        imageManifestMediaType: image.mediaType,
+                        imageTag: tag,
+                    }),
+                );
+                return 'tagged';
+            } catch (error) {
+                // ECR answers this when the tag already points at exactly this manifest.
+                if ((error as Error).name === 'ImageAlreadyExistsException') {
+                    return 'unchanged';
+                }
+                throw failure('ecr:PutImage', error);
             }
         },
+
+        async imageSize(repositoryName, digest) {
+            const response = await call('ecr:DescribeImages', () =>
+                client.send(new DescribeImagesCommand({ registryId, repositoryName, imageIds: [{ imageDigest: digest }] })),
+            );
+            return response.imageDetails?.[0]?.imageSizeInBytes;
+        },
     };
+}
+
+function configDigestOf(manifest: string): string | undefined {
+    try {
+        const digest = (JSON.parse(manifest) as { config?: { digest?: unknown } }).config?.digest;
+        return typeof digest === 'string' ? digest : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 /**

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -32,6 +33,33 @@ function handleCancellation(signal: NodeJS.Signals): void {
     process.exit(signal === 'SIGINT' ? 130 : 143);
 }
 
+const FILE_PATH_INPUTS = new Set(['lifecyclePolicyFile', 'repositoryPolicyFile']);
+
+/**
+ * Reads a task input. The agent fills an empty filePath input with the
+ * default working directory, so such a value counts as unset.
+ */
+function readInput(name: string): string | undefined {
+    if (FILE_PATH_INPUTS.has(name) && !tl.filePathSupplied(name)) {
+        return undefined;
+    }
+    return tl.getInput(name, false);
+}
+
+/** Reads a file named by an input, relative to the default working directory. */
+function readWorkspaceFile(file: string): string {
+    const base = tl.getVariable('System.DefaultWorkingDirectory') || process.cwd();
+    return fs.readFileSync(path.resolve(base, file), 'utf8');
+}
+
+/** Writes the job summary where the agent can upload it after the task ends, and attaches it. */
+function publishSummary(markdown: string): void {
+    const directory = tl.getVariable('Agent.TempDirectory') || os.tmpdir();
+    const file = path.join(directory, `ecr-push-summary-${process.pid}-${Date.now()}.md`);
+    fs.writeFileSync(file, markdown);
+    tl.uploadSummary(file);
+}
+
 async function run(): Promise<void> {
     tl.setResourcePath(path.join(__dirname, 'task.json'));
     process.on('SIGINT', handleCancellation);
@@ -39,7 +67,7 @@ async function run(): Promise<void> {
     process.on('exit', removeDockerConfigs);
 
     try {
-        const inputs = parseInputs((name) => tl.getInput(name, false));
+        const inputs = parseInputs(readInput, readWorkspaceFile);
         const logger = taskLogger;
 
         await runPush(inputs, {
@@ -64,6 +92,7 @@ async function run(): Promise<void> {
                 return config;
             },
             setVariable: (name, value, isOutput) => tl.setVariable(name, value, false, isOutput),
+            publishSummary: (markdown) => publishSummary(markdown),
         });
         tl.setResult(tl.TaskResult.Succeeded, tl.loc('TaskSucceeded'));
     } catch (error) {

@@ -1,5 +1,6 @@
 import { TaskError } from './errors';
 import { isRegionCode } from './region';
+import { parseRepositorySettings, type RepositorySettings } from './repository-settings';
 import {
     DEFAULT_TAG,
     checkRepositoryName,
@@ -9,10 +10,14 @@ import {
     toDockerRepositoryName,
 } from './naming';
 
-/** The local image to push, as the pipeline author identified it. */
+/**
+ * The image to push, as the pipeline author identified it: a local image by
+ * name or ID, or an image already in the target ECR repository, by tag or digest.
+ */
 export type SourceImage =
     | { readonly kind: 'imagename'; readonly name: string; readonly tag: string }
-    | { readonly kind: 'imageid'; readonly imageId: string };
+    | { readonly kind: 'imageid'; readonly imageId: string }
+    | { readonly kind: 'ecrimage'; readonly tag?: string; readonly digest?: string };
 
 /** Every task input, read and validated once before any side effect. */
 export interface TaskInputs {
@@ -30,16 +35,25 @@ export interface TaskInputs {
     readonly outputVariable: string | undefined;
     readonly logRequest: boolean;
     readonly logResponse: boolean;
+    /** The AWS account ID of the target registry; the caller's own registry when unset. */
+    readonly registryId: string | undefined;
+    /** Settings applied when the task creates the repository. */
+    readonly repositorySettings: RepositorySettings;
 }
 
 /** Returns the raw value of a task input, or undefined when it is not set. */
 export type InputSource = (name: string) => string | undefined;
 
-const IMAGE_SOURCES = ['imagename', 'imageid'] as const;
+const IMAGE_SOURCES = ['imagename', 'imageid', 'ecrimage'] as const;
+const REGISTRY_ID_PATTERN = /^[0-9]{12}$/;
+const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 const VARIABLE_NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
-/** Reads every input through `read` and validates it; throws TaskError on the first invalid one. */
-export function parseInputs(read: InputSource): TaskInputs {
+/**
+ * Reads every input through `read` and validates it; throws TaskError on the
+ * first invalid one. `readFile` reads the policy files the inputs name.
+ */
+export function parseInputs(read: InputSource, readFile: (path: string) => string): TaskInputs {
     const text = (name: string): string => (read(name) ?? '').trim();
     const flag = (name: string): boolean => text(name).toLowerCase() === 'true';
 
@@ -57,6 +71,11 @@ export function parseInputs(read: InputSource): TaskInputs {
         throw new TaskError('InvalidRegionInput', regionName);
     }
 
+    const registryId = text('registryId') || undefined;
+    if (registryId !== undefined && !REGISTRY_ID_PATTERN.test(registryId)) {
+        throw new TaskError('InvalidRegistryId', registryId);
+    }
+
     return {
         serviceConnection: text('awsCredentials') || undefined,
         regionName,
@@ -70,6 +89,8 @@ export function parseInputs(read: InputSource): TaskInputs {
         outputVariable,
         logRequest: flag('logRequest'),
         logResponse: flag('logResponse'),
+        registryId,
+        repositorySettings: parseRepositorySettings(read, readFile),
     };
 }
 
@@ -77,6 +98,24 @@ function parseSourceImage(text: (name: string) => string): SourceImage {
     const imageSource = text('imageSource') || 'imagename';
     if (!(IMAGE_SOURCES as readonly string[]).includes(imageSource)) {
         throw new TaskError('InvalidImageSource', imageSource, IMAGE_SOURCES.join(', '));
+    }
+
+    if (imageSource === 'ecrimage') {
+        const reference = text('sourceEcrImage');
+        if (!reference) {
+            throw new TaskError('MissingSourceEcrImage');
+        }
+        if (reference.startsWith('sha256:')) {
+            if (!DIGEST_PATTERN.test(reference)) {
+                throw new TaskError('InvalidSourceEcrImageDigest', reference);
+            }
+            return { kind: 'ecrimage', digest: reference };
+        }
+        const violation = checkTag(reference);
+        if (violation) {
+            throw new TaskError(tagViolationKey(violation), 'sourceEcrImage', reference);
+        }
+        return { kind: 'ecrimage', tag: reference };
     }
 
     if (imageSource === 'imageid') {

@@ -1,11 +1,12 @@
 import type { DockerCli, PushResult } from './docker';
 import { PushFailure } from './docker';
 import type { PrivateDockerConfig } from './docker-config';
-import type { EcrGateway, RepositoryOutcome } from './ecr';
+import type { EcrGateway, RemoteImage, RepositoryDescription } from './ecr';
 import { TaskError, describeError } from './errors';
 import type { SourceImage, TaskInputs } from './inputs';
 import type { Logger } from './logger';
 import { formatImageReference } from './naming';
+import { renderSummary, type SummaryRow } from './summary';
 
 /** The AWS side of a push, once credentials and region are known. */
 export interface AwsConnection {
@@ -25,24 +26,40 @@ export interface PushDependencies {
     readonly connectToAws: () => Promise<AwsConnection>;
     readonly createDockerConfig: () => PrivateDockerConfig;
     readonly setVariable: (name: string, value: string, isOutput: boolean) => void;
+    /** Stores the markdown job summary and attaches it to the run. */
+    readonly publishSummary: (markdown: string) => void;
 }
+
+/** Names of the output variables declared in task.json. */
+export const OUTPUT_VARIABLES = {
+    imageUri: 'imageUri',
+    imageDigest: 'imageDigest',
+    imageUriWithDigest: 'imageUriWithDigest',
+    imageUris: 'imageUris',
+} as const;
+
+type TagAction = 'pushed' | 'already-present' | 'tagged';
 
 export interface PushedImage {
     readonly reference: string;
     readonly tag: string;
     readonly digest: string | undefined;
-    readonly size: number | undefined;
+    readonly action: TagAction;
 }
 
 export interface PushOutcome {
     readonly registryHost: string;
     readonly repositoryName: string;
-    readonly repository: RepositoryOutcome | 'not-checked';
+    readonly repositoryCreated: boolean;
     readonly images: readonly PushedImage[];
-    readonly imageRemoved: boolean;
 }
 
-/** Pushes the local image to ECR, from finding docker to the closing log line. */
+interface Target {
+    readonly tag: string;
+    readonly reference: string;
+}
+
+/** Pushes the image to ECR, from finding docker to the closing log line. */
 export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promise<PushOutcome> {
     const { logger } = deps;
 
@@ -50,14 +67,8 @@ export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promi
         logger.info(logger.loc('RepositoryNameConverted', inputs.requestedRepositoryName, inputs.repositoryName));
     }
 
-    const dockerPath = deps.findDocker();
-    logger.debug(`Using docker at ${dockerPath}`);
-    const localDocker = deps.docker(dockerPath);
-
-    const sourceReference = describeSource(inputs.sourceImage);
-    logger.info(logger.loc('InspectingSourceImage', sourceReference));
-    const imageId = await localDocker.inspectImage(sourceReference);
-    logger.debug(`Source image ID: ${imageId}`);
+    const source = inputs.sourceImage;
+    const local = source.kind === 'ecrimage' ? undefined : await inspectLocalImage(source, deps);
 
     const aws = await deps.connectToAws();
     logger.info(logger.loc('UsingCredentials', aws.credentialSource));
@@ -68,49 +79,175 @@ export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promi
     const registryHost = authorization.registryHost;
     logger.info(logger.loc('RegistryFound', registryHost));
 
-    let repository: PushOutcome['repository'] = 'not-checked';
-    if (inputs.autoCreateRepository) {
-        repository = await aws.ecr.ensureRepository(inputs.repositoryName);
-        logger.info(logger.loc(repository === 'created' ? 'RepositoryCreated' : 'RepositoryExists', inputs.repositoryName));
+    const { repository, created } = await prepareRepository(inputs, aws.ecr, registryHost, logger);
+    const targets: Target[] = inputs.pushTags.map((tag) => ({
+        tag,
+        reference: formatImageReference(registryHost, inputs.repositoryName, tag),
+    }));
+
+    const images =
+        source.kind === 'ecrimage'
+            ? await tagRemoteImage(source, targets, inputs, aws.ecr, logger)
+            : await pushLocalImage(local!, targets, repository, inputs, aws.ecr, deps, authorization);
+
+    setOutputs(images, inputs, registryHost, deps);
+
+    if (local && inputs.removeDockerImage) {
+        await removeLocalImage(local.docker, local.imageId, logger);
     }
 
-    const targets = inputs.pushTags.map((tag) => ({ tag, reference: formatImageReference(registryHost, inputs.repositoryName, tag) }));
+    const digest = images.find((image) => image.digest)?.digest;
+    const sizeBytes = digest ? await optional(() => aws.ecr.imageSize(inputs.repositoryName, digest), logger) : undefined;
+    const rows: SummaryRow[] = images.map((image) => ({
+        reference: image.reference,
+        digest: image.digest,
+        sizeBytes: sizeBytes === 'denied' ? undefined : sizeBytes,
+        action: logger.loc(`SummaryAction_${image.action}`),
+    }));
+    deps.publishSummary(renderSummary({ repositoryName: inputs.repositoryName, registryHost, repositoryCreated: created, rows }));
+
+    logger.info(logger.loc('PushSucceeded', images.map((image) => image.reference).join(', '), digest ?? 'unknown'));
+    return { registryHost, repositoryName: inputs.repositoryName, repositoryCreated: created, images };
+}
+
+interface LocalImage {
+    readonly docker: DockerCli;
+    readonly dockerPath: string;
+    readonly sourceReference: string;
+    readonly imageId: string;
+}
+
+async function inspectLocalImage(source: Exclude<SourceImage, { kind: 'ecrimage' }>, deps: PushDependencies): Promise<LocalImage> {
+    const { logger } = deps;
+    const dockerPath = deps.findDocker();
+    logger.debug(`Using docker at ${dockerPath}`);
+    const docker = deps.docker(dockerPath);
+
+    const sourceReference = describeSource(source);
+    logger.info(logger.loc('InspectingSourceImage', sourceReference));
+    const imageId = await docker.inspectImage(sourceReference);
+    logger.debug(`Source image ID: ${imageId}`);
+    return { docker, dockerPath, sourceReference, imageId };
+}
+
+/**
+ * Makes sure the repository exists: creates it when autoCreateRepository is on,
+ * and otherwise fails early when ECR says it is missing. Without permission to
+ * describe repositories the task goes on, and the push reports a missing repository.
+ */
+async function prepareRepository(
+    inputs: TaskInputs,
+    ecr: EcrGateway,
+    registryHost: string,
+    logger: Logger,
+): Promise<{ repository: RepositoryDescription | undefined; created: boolean }> {
+    if (inputs.autoCreateRepository) {
+        const existing = await ecr.describeRepository(inputs.repositoryName);
+        if (existing) {
+            logger.info(logger.loc('RepositoryExists', inputs.repositoryName));
+            return { repository: existing, created: false };
+        }
+        const outcome = await ecr.createRepository(inputs.repositoryName, inputs.repositorySettings);
+        logger.info(logger.loc(outcome === 'created' ? 'RepositoryCreated' : 'RepositoryExists', inputs.repositoryName));
+        const repository = {
+            name: inputs.repositoryName,
+            uri: undefined,
+            imageTagMutability: outcome === 'created' ? inputs.repositorySettings.imageTagMutability : undefined,
+        };
+        return { repository, created: outcome === 'created' };
+    }
+
+    const existing = await optional(() => ecr.describeRepository(inputs.repositoryName), logger);
+    if (existing === undefined) {
+        throw new TaskError('RepositoryNotFoundOnPush', inputs.repositoryName, registryHost);
+    }
+    return { repository: existing === 'denied' ? undefined : existing, created: false };
+}
+
+async function pushLocalImage(
+    local: LocalImage,
+    targets: readonly Target[],
+    repository: RepositoryDescription | undefined,
+    inputs: TaskInputs,
+    ecr: EcrGateway,
+    deps: PushDependencies,
+    authorization: { proxyEndpoint: string; username: string; password: string; registryHost: string },
+): Promise<PushedImage[]> {
+    const { logger } = deps;
+    const immutable = repository?.imageTagMutability?.startsWith('IMMUTABLE') ?? false;
+
+    // Tags that already hold this image are left alone. In a repository with
+    // immutable tags, a tag that holds another image would make the push fail
+    // after uploading every layer, so that is reported before anything is uploaded.
+    const images: PushedImage[] = [];
+    const toPush: Target[] = [];
     for (const target of targets) {
-        logger.info(logger.loc('TaggingImage', sourceReference, target.reference));
-        await localDocker.tag(imageId, target.reference);
+        const remote = await optional(() => ecr.findImage(inputs.repositoryName, { tag: target.tag }), logger);
+        if (remote && remote !== 'denied' && holdsImage(remote, local.imageId)) {
+            logger.info(logger.loc('ImageAlreadyPresent', target.reference, remote.digest));
+            images.push({ ...target, digest: remote.digest, action: 'already-present' });
+        } else if (remote && remote !== 'denied' && immutable) {
+            throw new TaskError('ImmutableTagTaken', target.tag, inputs.repositoryName, remote.digest, local.imageId);
+        } else {
+            toPush.push(target);
+        }
+    }
+    if (toPush.length === 0) {
+        return images;
+    }
+
+    for (const target of toPush) {
+        logger.info(logger.loc('TaggingImage', local.sourceReference, target.reference));
+        await local.docker.tag(local.imageId, target.reference);
     }
 
     const dockerConfig = deps.createDockerConfig();
-    const images: PushedImage[] = [];
     try {
-        const registryDocker = deps.docker(dockerPath, dockerConfig.directory);
+        const registryDocker = deps.docker(local.dockerPath, dockerConfig.directory);
         logger.info(logger.loc('LoggingIn', authorization.proxyEndpoint));
         await registryDocker.login(authorization.proxyEndpoint, authorization.username, authorization.password);
 
-        for (const target of targets) {
+        for (const target of toPush) {
             logger.info(logger.loc('PushingImage', target.reference));
-            const result = await pushOne(registryDocker, target.reference, inputs, registryHost);
-            images.push({ ...target, ...result });
+            const result = await pushOne(registryDocker, target.reference, inputs, authorization.registryHost);
+            images.push({ ...target, digest: result.digest, action: 'pushed' });
         }
     } finally {
         dockerConfig.remove();
     }
 
-    if (inputs.outputVariable) {
-        const value = images[0].reference;
-        deps.setVariable(inputs.outputVariable, value, false);
-        deps.setVariable(inputs.outputVariable, value, true);
-        logger.info(logger.loc('OutputVariableSet', inputs.outputVariable, value));
+    // Keep the order of the pushTag input in outputs and the summary.
+    return targets.map((target) => images.find((image) => image.tag === target.tag)!);
+}
+
+/** Tells whether a remote image is the local image: docker's image ID is the config digest, or the manifest digest with the containerd image store. */
+function holdsImage(remote: RemoteImage, imageId: string): boolean {
+    return remote.configDigest === imageId || remote.digest === imageId;
+}
+
+async function tagRemoteImage(
+    source: Extract<SourceImage, { kind: 'ecrimage' }>,
+    targets: readonly Target[],
+    inputs: TaskInputs,
+    ecr: EcrGateway,
+    logger: Logger,
+): Promise<PushedImage[]> {
+    const selector = source.digest !== undefined ? { digest: source.digest } : { tag: source.tag! };
+    const sourceLabel = source.digest ?? source.tag!;
+    logger.info(logger.loc('FindingEcrImage', sourceLabel, inputs.repositoryName));
+
+    const image = await ecr.findImage(inputs.repositoryName, selector);
+    if (!image) {
+        throw new TaskError('SourceEcrImageNotFound', sourceLabel, inputs.repositoryName);
     }
 
-    let imageRemoved = false;
-    if (inputs.removeDockerImage) {
-        imageRemoved = await removeLocalImage(localDocker, imageId, logger);
+    const images: PushedImage[] = [];
+    for (const target of targets) {
+        const result = await ecr.tagImage(inputs.repositoryName, image, target.tag);
+        logger.info(logger.loc(result === 'tagged' ? 'EcrImageTagged' : 'ImageAlreadyPresent', target.reference, image.digest));
+        images.push({ ...target, digest: image.digest, action: result === 'tagged' ? 'tagged' : 'already-present' });
     }
-
-    const digest = images.find((image) => image.digest)?.digest ?? 'unknown';
-    logger.info(logger.loc('PushSucceeded', images.map((image) => image.reference).join(', '), digest));
-    return { registryHost, repositoryName: inputs.repositoryName, repository, images, imageRemoved };
+    return images;
 }
 
 async function pushOne(docker: DockerCli, reference: string, inputs: TaskInputs, registryHost: string): Promise<PushResult> {
@@ -124,19 +261,52 @@ async function pushOne(docker: DockerCli, reference: string, inputs: TaskInputs,
     }
 }
 
-async function removeLocalImage(docker: DockerCli, imageId: string, logger: Logger): Promise<boolean> {
+function setOutputs(images: readonly PushedImage[], inputs: TaskInputs, registryHost: string, deps: PushDependencies): void {
+    const { logger } = deps;
+    const first = images[0];
+
+    if (inputs.outputVariable) {
+        // The original task set a plain job variable; the output form adds $(step.name) and other jobs and stages.
+        deps.setVariable(inputs.outputVariable, first.reference, false);
+        deps.setVariable(inputs.outputVariable, first.reference, true);
+        logger.info(logger.loc('OutputVariableSet', inputs.outputVariable, first.reference));
+    }
+
+    deps.setVariable(OUTPUT_VARIABLES.imageUri, first.reference, true);
+    deps.setVariable(OUTPUT_VARIABLES.imageUris, images.map((image) => image.reference).join(','), true);
+    if (first.digest) {
+        deps.setVariable(OUTPUT_VARIABLES.imageDigest, first.digest, true);
+        deps.setVariable(OUTPUT_VARIABLES.imageUriWithDigest, `${registryHost}/${inputs.repositoryName}@${first.digest}`, true);
+    }
+}
+
+async function removeLocalImage(docker: DockerCli, imageId: string, logger: Logger): Promise<void> {
     logger.info(logger.loc('RemovingImage', imageId));
     try {
         await docker.removeImage(imageId);
-        return true;
     } catch (error) {
         // The push already succeeded, so a failed clean-up must not fail the task.
         logger.warning(logger.loc('RemoveImageFailed', imageId, describeError(error)));
-        return false;
+    }
+}
+
+/**
+ * Runs an ECR call the task can do without: when the credentials lack the
+ * permission, it returns 'denied' and the task goes on.
+ */
+async function optional<T>(call: () => Promise<T>, logger: Logger): Promise<T | 'denied'> {
+    try {
+        return await call();
+    } catch (error) {
+        if (error instanceof TaskError && error.messageKey === 'AwsAccessDenied') {
+            logger.debug(`Skipping an optional check: ${error.message}`);
+            return 'denied';
+        }
+        throw error;
     }
 }
 
 /** Returns the reference docker knows the source image by. */
-export function describeSource(source: SourceImage): string {
+export function describeSource(source: Exclude<SourceImage, { kind: 'ecrimage' }>): string {
     return source.kind === 'imageid' ? source.imageId : `${source.name}:${source.tag}`;
 }

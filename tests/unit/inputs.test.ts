@@ -8,7 +8,9 @@ const BASE = { repositoryName: 'my-app', sourceImageName: 'app' };
 
 function parse(values: Record<string, string>) {
     const inputs: Record<string, string> = { ...BASE, ...values };
-    return parseInputs((name) => inputs[name]);
+    return parseInputs((name) => inputs[name], () => {
+        throw new Error("no files in this test");
+    });
 }
 
 function messageOf(values: Record<string, string>): string {
