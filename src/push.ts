@@ -40,6 +40,12 @@ export const OUTPUT_VARIABLES = {
 
 type TagAction = 'pushed' | 'already-present' | 'tagged';
 
+const SUMMARY_ACTION_MESSAGES: Record<TagAction, string> = {
+    pushed: 'SummaryActionPushed',
+    'already-present': 'SummaryActionAlreadyPresent',
+    tagged: 'SummaryActionTagged',
+};
+
 export interface PushedImage {
     readonly reference: string;
     readonly tag: string;
@@ -102,7 +108,7 @@ export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promi
         reference: image.reference,
         digest: image.digest,
         sizeBytes: sizeBytes === 'denied' ? undefined : sizeBytes,
-        action: logger.loc(`SummaryAction_${image.action}`),
+        action: logger.loc(SUMMARY_ACTION_MESSAGES[image.action]),
     }));
     deps.publishSummary(renderSummary({ repositoryName: inputs.repositoryName, registryHost, repositoryCreated: created, rows }));
 

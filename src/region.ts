@@ -1,4 +1,5 @@
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
+import * as tl from 'azure-pipelines-task-lib/task';
 
 import { TaskError } from './errors';
 import { instanceMetadataEndpoint, readInstanceRegion } from './instance-metadata';
@@ -70,21 +71,18 @@ function checked(resolved: ResolvedRegion): ResolvedRegion {
     return resolved;
 }
 
+const REGION_SOURCE_MESSAGES: Record<RegionSource, string> = {
+    input: 'RegionSourceInput',
+    variable: 'RegionSourceVariable',
+    AWS_REGION: 'RegionSourceAwsRegion',
+    AWS_DEFAULT_REGION: 'RegionSourceAwsDefaultRegion',
+    profile: 'RegionSourceProfile',
+    'instance-metadata': 'RegionSourceInstanceMetadata',
+};
+
+/** Returns where a region came from, as a localized phrase for the log. */
 export function describeRegionSource(source: RegionSource): string {
-    switch (source) {
-        case 'input':
-            return 'the regionName input';
-        case 'variable':
-            return 'the AWS.Region variable';
-        case 'AWS_REGION':
-            return 'the AWS_REGION environment variable';
-        case 'AWS_DEFAULT_REGION':
-            return 'the AWS_DEFAULT_REGION environment variable';
-        case 'profile':
-            return 'the shared AWS config profile';
-        case 'instance-metadata':
-            return 'the EC2 instance metadata';
-    }
+    return tl.loc(REGION_SOURCE_MESSAGES[source]);
 }
 
 /** Reads the region of the active profile (AWS_PROFILE, else "default") from the shared config files. */
