@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the task into one file and lays out the task folder as the agent runs it:
-// dist/ECRPushImage/{index.js, task.json, task.loc.json, Strings/, icon.png}.
+// dist/ECRPushImage/{index.js, task.json, task.loc.json, Strings/, icon.png from images/}.
 'use strict';
 
 const fs = require('node:fs');
@@ -33,7 +33,7 @@ esbuild.buildSync({
     logLevel: 'warning',
 });
 
-for (const file of ['task.json', 'task.loc.json', 'Strings', 'icon.png']) {
+for (const file of ['task.json', 'task.loc.json', 'Strings', path.join('images', 'icon.png')]) {
     copyIfPresent(file);
 }
 console.log(`Built ${path.relative(root, taskDirectory)}`);
