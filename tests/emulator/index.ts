@@ -1,0 +1,10 @@
+export { AwsEmulator, type AwsEmulatorOptions, type DeniedAction } from './aws-emulator';
+export { AwsError } from './aws-error';
+export type { CredentialInput, CredentialRecord, CredentialSource } from './credential-store';
+export type { EcrRepository, EncryptionConfiguration, RepositorySettings, ResourceTag } from './ecr-repositories';
+export type { FaultKind, FaultOptions } from './faults';
+export { INSTANCE_METADATA_OPERATIONS, type InstanceMetadataSettings } from './instance-metadata';
+export { OIDC_AUDIENCE, type IssuedOidcToken } from './oidc';
+export type { EmulatedService, RecordedRequest, RegistryEvent, RegistryEventKind } from './request-log';
+export type { IssuedRoleSession, RoleSettings, WebIdentityTokenSettings } from './sts-api';
+export { makeTestCertificateAuthority, type TestCertificateAuthority } from './tls';
