@@ -145,6 +145,10 @@ function buildEnvironment(options: RunTaskOptions, directories: TaskRunDirectori
     AGENT_TEMPDIRECTORY: directories.agentTemp,
     SYSTEM_DEFAULTWORKINGDIRECTORY: options.cwd ?? directories.work,
     AGENT_VERSION,
+    // Without this, the SDK's credential chain and the region lookup would ask the real
+    // instance metadata address. Port 9 (discard) on loopback refuses at once; tests that
+    // exercise instance metadata point this at the emulator through `env`.
+    AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9',
   };
 
   const dockerHost = process.env[SERVICE_ENVIRONMENT.dockerHost];
