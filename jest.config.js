@@ -32,12 +32,14 @@ const shared = {
 };
 
 module.exports = {
+  // testTimeout is a global option: Jest ignores it inside a project. End-to-end
+  // runs push real images, so every test gets the generous bound they need.
+  testTimeout: 120_000,
   projects: [
     {
       ...shared,
       displayName: 'unit',
       testMatch: ['<rootDir>/tests/unit/**/*.test.ts'],
-      testTimeout: 30_000,
     },
     {
       ...shared,
@@ -45,7 +47,6 @@ module.exports = {
       testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/rig/global-setup.ts',
       globalTeardown: '<rootDir>/tests/rig/global-teardown.ts',
-      testTimeout: 120_000,
     },
   ],
 };
