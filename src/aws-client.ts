@@ -56,15 +56,16 @@ export function addLogging(stack: MiddlewareStack<any, any>, settings: AwsClient
 
     stack.add(
         (next, context) => async (args) => {
-            const operation = `${context.clientName ?? 'AWS'}.${context.commandName ?? 'call'}`;
+            const service = (context.clientName ?? 'AWS').replace(/Client$/, '');
+            const operation = `${service} ${(context.commandName ?? 'call').replace(/Command$/, '')}`;
             try {
                 const result = await next(args);
                 const requestId = (result.output as { $metadata?: { requestId?: string } }).$metadata?.requestId;
                 logger.info(logger.loc('AwsRequestId', operation, requestId ?? 'none'));
                 return result;
             } catch (error) {
-                const requestId = (error as { $metadata?: { requestId?: string } }).$metadata?.requestId;
-                logger.info(logger.loc('AwsRequestFailedId', operation, requestId ?? 'none'));
+                const { name, $metadata } = error as { name?: string; $metadata?: { requestId?: string } };
+                logger.info(logger.loc('AwsRequestFailedId', operation, name ?? 'an error', $metadata?.requestId ?? 'none'));
                 throw error;
             }
         },
