@@ -23,6 +23,10 @@ describe.each(taskRuntimes())('push under $name', (runtime) => {
         const manifest = await fixture.registry.getManifest(repository, 'v1');
         expect(manifest).toBeDefined();
         expect(run.output).toContain(`${fixture.registryHost}/${repository}:v1`);
+        const tokenRequest = fixture.emulator.requests.filter((request) => request.operation === 'GetAuthorizationToken').pop();
+        expect(tokenRequest?.headers['user-agent']).toMatch(/ecr-push-azure-pipelines\/1\.\d+\.\d+/);
+        expect(tokenRequest?.headers['user-agent']).toContain('azure-pipelines-agent/');
+        expect(run.output).toMatch(/ECR GetAuthorizationToken request ID: \S+/);
     });
 
     it('pushes by full image ID', async () => {
