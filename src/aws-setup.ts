@@ -1,7 +1,7 @@
 import * as tl from 'azure-pipelines-task-lib/task';
 
 import { serviceEndpoint } from './aws-client';
-import { planCredentials, type ServiceConnection } from './credential-plan';
+import { type CredentialVariables, planCredentials, type ServiceConnection } from './credential-plan';
 import { resolveCredentials } from './credentials';
 import { createEcrGateway } from './ecr';
 import { TaskError } from './errors';
@@ -25,6 +25,9 @@ export async function connectToAws(inputs: TaskInputs, logger: Logger, env: Node
         }
     };
 
+    // The agent passes the variable AWS.Region to the task as the environment variable
+    // AWS_REGION, so this read also returns an AWS_REGION set on the agent machine. The
+    // task can't tell the two apart, and its log line names both.
     const resolvedRegion = await resolveRegion(
         agentRegionLookups(inputs.regionName, tl.getVariable('AWS.Region'), env, (message) => logger.debug(message)),
     );
@@ -40,16 +43,13 @@ export async function connectToAws(inputs: TaskInputs, logger: Logger, env: Node
         ['azure-pipelines-agent', tl.getVariable('Agent.Version') || 'unknown'],
     ];
 
+    const connection = readServiceConnection(inputs.serviceConnection);
     const decision = planCredentials({
-        connection: readServiceConnection(inputs.serviceConnection),
-        variables: {
-            accessKeyId: tl.getVariable('AWS.AccessKeyID')?.trim(),
-            secretAccessKey: tl.getVariable('AWS.SecretAccessKey')?.trim(),
-            sessionToken: tl.getVariable('AWS.SessionToken')?.trim(),
-            assumeRoleArn: tl.getVariable('AWS.AssumeRoleArn')?.trim(),
-            externalId: tl.getVariable('AWS.ExternalId')?.trim(),
-            roleSessionName: tl.getVariable('AWS.RoleSessionName')?.trim(),
-        },
+        connection,
+        // A service connection wins over the variables, so they are not read at all then:
+        // the task library writes each value it reads to the debug log, and an unused key
+        // would never be registered as a secret.
+        variables: connection ? {} : readCredentialVariables(),
         maxDurationVariable: tl.getVariable('aws.rolecredential.maxduration'),
     });
     if (decision.rejectedMaxDuration !== undefined) {
@@ -68,7 +68,7 @@ export async function connectToAws(inputs: TaskInputs, logger: Logger, env: Node
             requestOidcToken({
                 serviceConnectionId: connectionId,
                 logger,
-                job: readJobContext(),
+                job: readJobContext(registerSecret),
                 agentFor: (url) => {
                     const proxy = proxyFor(url, env, registerSecret, logger);
                     return proxy ? createProxyAgent(proxy) : undefined;
@@ -123,15 +123,32 @@ function readServiceConnection(id: string | undefined): ServiceConnection | unde
     return { id, scheme: authorization.scheme, parameters: authorization.parameters ?? {} };
 }
 
-function readJobContext() {
+function readCredentialVariables(): CredentialVariables {
+    return {
+        accessKeyId: tl.getVariable('AWS.AccessKeyID')?.trim(),
+        secretAccessKey: tl.getVariable('AWS.SecretAccessKey')?.trim(),
+        sessionToken: tl.getVariable('AWS.SessionToken')?.trim(),
+        assumeRoleArn: tl.getVariable('AWS.AssumeRoleArn')?.trim(),
+        externalId: tl.getVariable('AWS.ExternalId')?.trim(),
+        roleSessionName: tl.getVariable('AWS.RoleSessionName')?.trim(),
+    };
+}
+
+function readJobContext(registerSecret: (secret: string) => void) {
+    // getEndpointAuthorizationParameter would write the token to the debug log, so the
+    // parameter is read from the whole endpoint authorization, which is logged only as present.
+    const accessToken =
+        tl.getEndpointAuthorization('SystemVssConnection', true)?.parameters?.AccessToken ||
+        tl.getVariable('System.AccessToken');
+    if (accessToken) {
+        registerSecret(accessToken);
+    }
     return {
         collectionUri: tl.getVariable('System.CollectionUri'),
         teamProjectId: tl.getVariable('System.TeamProjectId'),
         hostType: tl.getVariable('System.HostType'),
         planId: tl.getVariable('System.PlanId'),
         jobId: tl.getVariable('System.JobId'),
-        accessToken:
-            tl.getEndpointAuthorizationParameter('SystemVssConnection', 'AccessToken', true) ||
-            tl.getVariable('System.AccessToken'),
+        accessToken,
     };
 }

@@ -11,6 +11,9 @@ import type { AccessKeys, CredentialPlan, RoleRequest } from './credential-plan'
 import { TaskError } from './errors';
 import type { Logger } from './logger';
 
+/** Credentials that expire sooner than this are fetched again. The AWS SDK clients use the same margin. */
+const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
 export interface CredentialSettings {
     readonly region: string;
     /** Request handler for STS, which carries the proxy. */
@@ -46,13 +49,16 @@ export async function resolveCredentials(plan: CredentialPlan, settings: Credent
         return ambientCredentials;
     };
 
-    const provider = registering(buildProvider(plan, ambient, settings), settings.registerSecret);
-    const describeBase = (): string =>
-        plan.kind === 'keys'
-            ? describeKeys(plan, logger)
-            : ambientCredentials
-              ? describeAmbient(ambientCredentials, settings.env, logger)
-              : logger.loc('CredentialSourceDefaultChain');
+    const provider = reusing(registering(buildProvider(plan, ambient, settings), settings.registerSecret));
+    const describeBase = (): string => {
+        if (plan.kind === 'keys') {
+            return describeKeys(plan, logger);
+        }
+        if (plan.kind === 'web-identity') {
+            return logger.loc('CredentialSourceOidcToken', plan.connectionId);
+        }
+        return ambientCredentials ? describeAmbient(ambientCredentials, settings.env, logger) : logger.loc('CredentialSourceDefaultChain');
+    };
 
     try {
         await provider();
@@ -133,6 +139,27 @@ function staticProvider(keys: AccessKeys, registerSecret: (secret: string) => vo
     return async () => credentials;
 }
 
+/**
+ * Returns the credentials of the last fetch until they are about to expire, so that
+ * the check in resolveCredentials and the ECR client's first call share one
+ * fetch: one AssumeRole, one OIDC token, one metadata request.
+ */
+function reusing(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+    let latest: Promise<AwsCredentialIdentity> | undefined;
+    return async (options) => {
+        const previous = await latest?.catch(() => undefined);
+        if (previous && !options?.forceRefresh && !expiresSoon(previous)) {
+            return previous;
+        }
+        latest = provider(options);
+        return latest;
+    };
+}
+
+function expiresSoon(credentials: AwsCredentialIdentity): boolean {
+    return credentials.expiration !== undefined && credentials.expiration.getTime() - Date.now() < REFRESH_MARGIN_MS;
+}
+
 function registering(
     provider: AwsCredentialIdentityProvider,
     registerSecret: (secret: string) => void,
@@ -182,6 +209,13 @@ export function describeAmbient(credentials: AwsCredentialIdentity, env: NodeJS.
     if (has('CREDENTIALS_IMDS')) {
         return logger.loc('CredentialSourceInstanceMetadata');
     }
+    // The container metadata and instance metadata providers of @smithy/credential-provider-imds
+    // (4.x) mark nothing. The chain queries the container endpoint only when one is configured,
+    // and instance metadata otherwise, so the environment distinguishes the two.
+    if (features.length === 0) {
+        const container = env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
+        return logger.loc(container ? 'CredentialSourceContainer' : 'CredentialSourceInstanceMetadata');
+    }
     return logger.loc('CredentialSourceDefaultChain');
 }
 
@@ -194,5 +228,10 @@ function credentialError(error: unknown, plan: CredentialPlan, baseSource: strin
         return new TaskError('NoCredentialsFound', (error as Error).message);
     }
     const action = plan.kind === 'web-identity' ? 'sts:AssumeRoleWithWebIdentity' : plan.role ? 'sts:AssumeRole' : 'sts:GetCallerIdentity';
+    // A denied role is mostly the role's trust policy, not a permission of the caller, so the
+    // line names the role and where the caller's credentials came from.
+    if (plan.role && (name === 'AccessDenied' || name === 'AccessDeniedException')) {
+        return new TaskError('RoleAssumptionDenied', action, plan.role.roleArn, baseSource, (error as Error).message);
+    }
     return toTaskError(error, { action, credentialSource: baseSource, endpoint: settings.stsEndpoint });
 }

@@ -1,7 +1,10 @@
-import type { Agent } from 'node:http';
+import type { Agent, ClientRequest } from 'node:http';
+import type { Socket } from 'node:net';
 
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpsProxyAgent } from 'https-proxy-agent';
+
+import { TaskError } from './errors';
 
 /** The proxy configuration of the agent for one URL, as azure-pipelines-task-lib reports it. */
 export interface AgentProxyConfiguration {
@@ -94,6 +97,38 @@ function stripCredentials(proxyUrl: string): string {
     return url.toString().replace(/\/$/, '');
 }
 
+type ConnectOptions = Parameters<HttpsProxyAgent<string>['connect']>[1];
+
+/**
+ * A CONNECT tunnel agent that fails the request with a TaskError when the proxy
+ * rejects the tunnel. https-proxy-agent 7 would instead hand the proxy's reply to
+ * the caller as if the endpoint had sent it, which the AWS SDK reports as an
+ * unknown error.
+ */
+class TunnelAgent extends HttpsProxyAgent<string> {
+    constructor(
+        url: URL,
+        private readonly choice: ProxyChoice,
+    ) {
+        super(url);
+    }
+
+    override async connect(request: ClientRequest, options: ConnectOptions): Promise<Socket> {
+        let reply: { statusCode: number; statusText: string } | undefined;
+        request.once('proxyConnect', (connect: { statusCode: number; statusText: string }) => {
+            reply = connect;
+        });
+
+        const socket = await super.connect(request, options);
+        if (reply && reply.statusCode !== 200) {
+            socket.destroy();
+            const messageKey = this.choice.source === 'agent' ? 'AgentProxyRejected' : 'EnvironmentProxyRejected';
+            throw new TaskError(messageKey, this.choice.url, `${options.host}:${options.port}`, reply.statusCode, reply.statusText);
+        }
+        return socket;
+    }
+}
+
 /** Builds the connection agent that tunnels through the proxy with CONNECT, for HTTP and HTTPS targets. */
 export function createProxyAgent(proxy: ProxyChoice): Agent {
     const url = new URL(proxy.url);
@@ -101,7 +136,7 @@ export function createProxyAgent(proxy: ProxyChoice): Agent {
         url.username = encodeURIComponent(proxy.username);
         url.password = encodeURIComponent(proxy.password ?? '');
     }
-    return new HttpsProxyAgent(url) as unknown as Agent;
+    return new TunnelAgent(url, proxy) as unknown as Agent;
 }
 
 /** Builds the AWS SDK request handler for one endpoint, through the proxy when there is one. */
