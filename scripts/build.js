@@ -10,19 +10,21 @@ const esbuild = require('esbuild');
 const root = path.resolve(__dirname, '..');
 const taskDirectory = path.join(root, 'dist', 'ECRPushImage');
 
+// The task folder is assembled beside its final place and then swapped in, so a
+// test that is running the previous build never finds a half-written folder.
+fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
+const stagingDirectory = fs.mkdtempSync(path.join(root, 'dist', '.ECRPushImage-'));
+
 function copyIfPresent(relativePath) {
     const source = path.join(root, relativePath);
     if (fs.existsSync(source)) {
-        fs.cpSync(source, path.join(taskDirectory, path.basename(relativePath)), { recursive: true });
+        fs.cpSync(source, path.join(stagingDirectory, path.basename(relativePath)), { recursive: true });
     }
 }
 
-fs.rmSync(taskDirectory, { recursive: true, force: true });
-fs.mkdirSync(taskDirectory, { recursive: true });
-
 esbuild.buildSync({
     entryPoints: [path.join(root, 'src', 'index.ts')],
-    outfile: path.join(taskDirectory, 'index.js'),
+    outfile: path.join(stagingDirectory, 'index.js'),
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -36,4 +38,11 @@ esbuild.buildSync({
 for (const file of ['task.json', 'task.loc.json', 'Strings', path.join('images', 'icon.png')]) {
     copyIfPresent(file);
 }
+
+const previousDirectory = `${stagingDirectory}-previous`;
+if (fs.existsSync(taskDirectory)) {
+    fs.renameSync(taskDirectory, previousDirectory);
+}
+fs.renameSync(stagingDirectory, taskDirectory);
+fs.rmSync(previousDirectory, { recursive: true, force: true });
 console.log(`Built ${path.relative(root, taskDirectory)}`);

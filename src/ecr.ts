@@ -34,6 +34,8 @@ export interface RepositoryDescription {
     readonly uri: string | undefined;
     /** MUTABLE, IMMUTABLE, or one of their variants with exclusion filters. */
     readonly imageTagMutability: string | undefined;
+    /** Wildcard patterns of the tags that are the exception to imageTagMutability. */
+    readonly mutabilityExclusionFilters: readonly string[];
 }
 
 /** An image already in an ECR repository. */
@@ -124,6 +126,9 @@ export function createEcrGateway(settings: EcrGatewaySettings): EcrGateway {
                     name: repositoryName,
                     uri: repository?.repositoryUri,
                     imageTagMutability: repository?.imageTagMutability,
+                    mutabilityExclusionFilters: (repository?.imageTagMutabilityExclusionFilters ?? [])
+                        .map((exclusion) => exclusion.filter)
+                        .filter((filter): filter is string => filter !== undefined),
                 };
             } catch (error) {
                 if ((error as Error).name === 'RepositoryNotFoundException') {
@@ -224,6 +229,25 @@ export function createEcrGateway(settings: EcrGatewaySettings): EcrGateway {
             return response.imageDetails?.[0]?.imageSizeInBytes;
         },
     };
+}
+
+/**
+ * Tells whether ECR rejects moving a tag of the repository to another image.
+ * In the *_WITH_EXCLUSION modes, tags matching a filter (where `*` matches any
+ * characters) get the opposite of the repository's setting.
+ */
+export function isTagImmutable(repository: RepositoryDescription, tag: string): boolean {
+    const immutable = repository.imageTagMutability?.startsWith('IMMUTABLE') ?? false;
+    const excluded = repository.mutabilityExclusionFilters.some((filter) => matchesWildcard(filter, tag));
+    return immutable !== excluded;
+}
+
+function matchesWildcard(filter: string, tag: string): boolean {
+    const pattern = filter
+        .split('*')
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*');
+    return new RegExp(`^${pattern}$`).test(tag);
 }
 
 function configDigestOf(manifest: string): string | undefined {

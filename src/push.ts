@@ -1,11 +1,12 @@
 import type { DockerCli, PushResult } from './docker';
 import { PushFailure } from './docker';
 import type { PrivateDockerConfig } from './docker-config';
-import type { EcrGateway, RemoteImage, RepositoryDescription } from './ecr';
+import { isTagImmutable, type EcrGateway, type RemoteImage, type RepositoryDescription } from './ecr';
 import { TaskError, describeError } from './errors';
 import type { SourceImage, TaskInputs } from './inputs';
 import type { Logger } from './logger';
 import { formatImageReference } from './naming';
+import { hasCustomSettings } from './repository-settings';
 import { renderSummary, type SummaryRow } from './summary';
 
 /** The AWS side of a push, once credentials and region are known. */
@@ -93,7 +94,7 @@ export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promi
 
     const images =
         source.kind === 'ecrimage'
-            ? await tagRemoteImage(source, targets, inputs, aws.ecr, logger)
+            ? await tagRemoteImage(source, targets, repository, inputs, aws.ecr, logger)
             : await pushLocalImage(local!, targets, repository, inputs, aws.ecr, deps, authorization);
 
     setOutputs(images, inputs, registryHost, deps);
@@ -103,11 +104,11 @@ export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promi
     }
 
     const digest = images.find((image) => image.digest)?.digest;
-    const sizeBytes = digest ? await optional(() => aws.ecr.imageSize(inputs.repositoryName, digest), logger) : undefined;
+    const sizeBytes = digest ? await findImageSize(aws.ecr, inputs.repositoryName, digest, logger) : undefined;
     const rows: SummaryRow[] = images.map((image) => ({
         reference: image.reference,
         digest: image.digest,
-        sizeBytes: sizeBytes === 'denied' ? undefined : sizeBytes,
+        sizeBytes,
         action: logger.loc(SUMMARY_ACTION_MESSAGES[image.action]),
     }));
     deps.publishSummary(renderSummary({ repositoryName: inputs.repositoryName, registryHost, repositoryCreated: created, rows }));
@@ -147,10 +148,14 @@ async function prepareRepository(
     registryHost: string,
     logger: Logger,
 ): Promise<{ repository: RepositoryDescription | undefined; created: boolean }> {
-    if (inputs.autoCreateRepository) {
+    // An image to tag through the ECR API must already be in the repository, so there is nothing to create.
+    if (inputs.autoCreateRepository && inputs.sourceImage.kind !== 'ecrimage') {
         const existing = await ecr.describeRepository(inputs.repositoryName);
         if (existing) {
             logger.info(logger.loc('RepositoryExists', inputs.repositoryName));
+            if (hasCustomSettings(inputs.repositorySettings)) {
+                logger.info(logger.loc('RepositorySettingsNotApplied', inputs.repositoryName));
+            }
             return { repository: existing, created: false };
         }
         const outcome = await ecr.createRepository(inputs.repositoryName, inputs.repositorySettings);
@@ -159,6 +164,7 @@ async function prepareRepository(
             name: inputs.repositoryName,
             uri: undefined,
             imageTagMutability: outcome === 'created' ? inputs.repositorySettings.imageTagMutability : undefined,
+            mutabilityExclusionFilters: [],
         };
         return { repository, created: outcome === 'created' };
     }
@@ -180,11 +186,10 @@ async function pushLocalImage(
     authorization: { proxyEndpoint: string; username: string; password: string; registryHost: string },
 ): Promise<PushedImage[]> {
     const { logger } = deps;
-    const immutable = repository?.imageTagMutability?.startsWith('IMMUTABLE') ?? false;
 
-    // Tags that already hold this image are left alone. In a repository with
-    // immutable tags, a tag that holds another image would make the push fail
-    // after uploading every layer, so that is reported before anything is uploaded.
+    // Tags that already point at this image are left alone. An immutable tag
+    // that points at another image would make the push fail after every layer
+    // is uploaded, so that case is reported before anything is uploaded.
     const images: PushedImage[] = [];
     const toPush: Target[] = [];
     for (const target of targets) {
@@ -192,7 +197,7 @@ async function pushLocalImage(
         if (remote && remote !== 'denied' && holdsImage(remote, local.imageId)) {
             logger.info(logger.loc('ImageAlreadyPresent', target.reference, remote.digest));
             images.push({ ...target, digest: remote.digest, action: 'already-present' });
-        } else if (remote && remote !== 'denied' && immutable) {
+        } else if (remote && remote !== 'denied' && repository && isTagImmutable(repository, target.tag)) {
             throw new TaskError('ImmutableTagTaken', target.tag, inputs.repositoryName, remote.digest, local.imageId);
         } else {
             toPush.push(target);
@@ -234,6 +239,7 @@ function holdsImage(remote: RemoteImage, imageId: string): boolean {
 async function tagRemoteImage(
     source: Extract<SourceImage, { kind: 'ecrimage' }>,
     targets: readonly Target[],
+    repository: RepositoryDescription | undefined,
     inputs: TaskInputs,
     ecr: EcrGateway,
     logger: Logger,
@@ -245,6 +251,15 @@ async function tagRemoteImage(
     const image = await ecr.findImage(inputs.repositoryName, selector);
     if (!image) {
         throw new TaskError('SourceEcrImageNotFound', sourceLabel, inputs.repositoryName);
+    }
+
+    // Every tag is checked before any is moved, so that an immutable tag
+    // pointing at another image fails the run with no tag changed.
+    for (const target of targets) {
+        const current = await optional(() => ecr.findImage(inputs.repositoryName, { tag: target.tag }), logger);
+        if (current && current !== 'denied' && current.digest !== image.digest && repository && isTagImmutable(repository, target.tag)) {
+            throw new TaskError('ImmutableTagTakenInEcr', target.tag, inputs.repositoryName, current.digest, image.digest);
+        }
     }
 
     const images: PushedImage[] = [];
@@ -309,6 +324,16 @@ async function optional<T>(call: () => Promise<T>, logger: Logger): Promise<T | 
             return 'denied';
         }
         throw error;
+    }
+}
+
+/** Looks up the image size for the job summary. The push has already succeeded, so a failed lookup only leaves the size unknown. */
+async function findImageSize(ecr: EcrGateway, repositoryName: string, digest: string, logger: Logger): Promise<number | undefined> {
+    try {
+        return await ecr.imageSize(repositoryName, digest);
+    } catch (error) {
+        logger.debug(`The job summary shows no image size, because ecr:DescribeImages failed: ${describeError(error)}`);
+        return undefined;
     }
 }
 

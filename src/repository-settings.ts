@@ -1,4 +1,5 @@
 import { TaskError } from './errors';
+import { describeJsonError } from './json-syntax';
 
 /** Settings the task gives a repository it creates. An existing repository is never changed. */
 export interface RepositorySettings {
@@ -86,7 +87,8 @@ function readPolicy(
 ): PolicyDocument {
     let text: string;
     try {
-        text = readFile(file);
+        // Editors on Windows often save UTF-8 with a byte order mark, which JSON.parse rejects.
+        text = readFile(file).replace(/^\uFEFF/, '');
     } catch (error) {
         throw new TaskError('PolicyFileUnreadable', input, file, (error as Error).message);
     }
@@ -104,21 +106,6 @@ function readPolicy(
     return { file, text };
 }
 
-/** Turns a JSON.parse error into "line L, column C: reason". */
-export function describeJsonError(text: string, error: Error): string {
-    const position = /position (\d+)/.exec(error.message);
-    const lineColumn = /line (\d+) column (\d+)/.exec(error.message);
-    if (lineColumn) {
-        return `line ${lineColumn[1]}, column ${lineColumn[2]}: ${error.message}`;
-    }
-    if (!position) {
-        return error.message;
-    }
-    const offset = Number(position[1]);
-    const before = text.slice(0, offset).split('\n');
-    return `line ${before.length}, column ${before[before.length - 1].length + 1}: ${error.message}`;
-}
-
 function checkLifecyclePolicy(document: unknown): string | undefined {
     const rules = (document as { rules?: unknown } | null)?.rules;
     if (!Array.isArray(rules) || rules.length === 0) {
@@ -126,7 +113,7 @@ function checkLifecyclePolicy(document: unknown): string | undefined {
     }
     for (const [index, rule] of rules.entries()) {
         const { rulePriority, selection, action } = (rule ?? {}) as Record<string, unknown>;
-        if (!Number.isInteger(rulePriority) || typeof selection !== 'object' || typeof action !== 'object') {
+        if (!Number.isInteger(rulePriority) || !isJsonObject(selection) || !isJsonObject(action)) {
             return `rule ${index + 1} needs an integer "rulePriority", a "selection" object and an "action" object`;
         }
     }
@@ -135,10 +122,14 @@ function checkLifecyclePolicy(document: unknown): string | undefined {
 
 function checkRepositoryPolicy(document: unknown): string | undefined {
     const statement = (document as { Statement?: unknown } | null)?.Statement;
-    if (statement === undefined || (Array.isArray(statement) && statement.length === 0)) {
+    if (statement === null || typeof statement !== 'object' || (Array.isArray(statement) && statement.length === 0)) {
         return 'a repository policy needs a "Statement"';
     }
     return undefined;
+}
+
+function isJsonObject(value: unknown): boolean {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Tells whether any setting differs from what CreateRepository does with no settings. */

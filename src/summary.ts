@@ -42,7 +42,8 @@ export function formatSize(bytes: number | undefined): string {
     const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
     let value = bytes;
     let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
+    // Compare the value as it will be printed, so that 1048575 bytes read 1.0 MiB rather than 1024.0 KiB.
+    while (Math.round(value * 10) / 10 >= 1024 && unit < units.length - 1) {
         value /= 1024;
         unit++;
     }
