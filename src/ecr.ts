@@ -16,6 +16,9 @@ import { addLogging, type AwsClientSettings } from './aws-client';
 import { toTaskError } from './aws-errors';
 import { TaskError } from './errors';
 import type { RepositorySettings } from './repository-settings';
+import type { RepositoryDescription } from './tag-mutability';
+
+export type { RepositoryDescription } from './tag-mutability';
 
 /** Docker credentials for one registry, from GetAuthorizationToken. */
 export interface RegistryAuthorization {
@@ -29,14 +32,6 @@ export interface RegistryAuthorization {
 
 export type RepositoryOutcome = 'created' | 'existed';
 
-export interface RepositoryDescription {
-    readonly name: string;
-    readonly uri: string | undefined;
-    /** MUTABLE, IMMUTABLE, or one of their variants with exclusion filters. */
-    readonly imageTagMutability: string | undefined;
-    /** Wildcard patterns of the tags that are the exception to imageTagMutability. */
-    readonly mutabilityExclusionFilters: readonly string[];
-}
 
 /** An image already in an ECR repository. */
 export interface RemoteImage {
@@ -229,25 +224,6 @@ export function createEcrGateway(settings: EcrGatewaySettings): EcrGateway {
             return response.imageDetails?.[0]?.imageSizeInBytes;
         },
     };
-}
-
-/**
- * Tells whether ECR rejects moving a tag of the repository to another image.
- * In the *_WITH_EXCLUSION modes, tags matching a filter (where `*` matches any
- * characters) get the opposite of the repository's setting.
- */
-export function isTagImmutable(repository: RepositoryDescription, tag: string): boolean {
-    const immutable = repository.imageTagMutability?.startsWith('IMMUTABLE') ?? false;
-    const excluded = repository.mutabilityExclusionFilters.some((filter) => matchesWildcard(filter, tag));
-    return immutable !== excluded;
-}
-
-function matchesWildcard(filter: string, tag: string): boolean {
-    const pattern = filter
-        .split('*')
-        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*');
-    return new RegExp(`^${pattern}$`).test(tag);
 }
 
 function configDigestOf(manifest: string): string | undefined {

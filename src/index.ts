@@ -4,7 +4,6 @@ import * as path from 'node:path';
 
 import * as tl from 'azure-pipelines-task-lib/task';
 
-import { connectToAws } from './aws-setup';
 import { createDockerCli, killRunningDockerProcesses } from './docker';
 import { createPrivateDockerConfig, type PrivateDockerConfig } from './docker-config';
 import { TaskError, describeError } from './errors';
@@ -70,6 +69,10 @@ async function run(): Promise<void> {
         const inputs = parseInputs(readInput, readWorkspaceFile);
         const logger = taskLogger;
 
+        // The AWS SDK takes tens of milliseconds to load. Importing it here lets that
+        // happen while the first docker command runs, instead of before or after it.
+        const awsSetup = import('./aws-setup');
+
         await runPush(inputs, {
             logger,
             findDocker: () => {
@@ -81,7 +84,7 @@ async function run(): Promise<void> {
             },
             docker: (dockerPath, configDirectory) =>
                 createDockerCli({ dockerPath, configDirectory, env: process.env, logger }),
-            connectToAws: () => connectToAws(inputs, logger, process.env),
+            connectToAws: async () => (await awsSetup).connectToAws(inputs, logger, process.env),
             createDockerConfig: () => {
                 const config = createPrivateDockerConfig({
                     parentDirectory: tl.getVariable('Agent.TempDirectory') || os.tmpdir(),

@@ -1,13 +1,14 @@
 import type { DockerCli, PushResult } from './docker';
 import { PushFailure } from './docker';
 import type { PrivateDockerConfig } from './docker-config';
-import { isTagImmutable, type EcrGateway, type RemoteImage, type RepositoryDescription } from './ecr';
+import type { EcrGateway, RemoteImage } from './ecr';
 import { TaskError, describeError } from './errors';
 import type { SourceImage, TaskInputs } from './inputs';
 import type { Logger } from './logger';
 import { formatImageReference } from './naming';
 import { hasCustomSettings } from './repository-settings';
 import { renderSummary, type SummaryRow } from './summary';
+import { isTagImmutable, type RepositoryDescription } from './tag-mutability';
 
 /** The AWS side of a push, once credentials and region are known. */
 export interface AwsConnection {

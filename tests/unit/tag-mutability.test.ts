@@ -1,4 +1,4 @@
-import { isTagImmutable, type RepositoryDescription } from '../../src/ecr';
+import { isTagImmutable, type RepositoryDescription } from '../../src/tag-mutability';
 
 function repository(imageTagMutability: string | undefined, mutabilityExclusionFilters: string[] = []): RepositoryDescription {
     return { name: 'team/app', uri: undefined, imageTagMutability, mutabilityExclusionFilters };
