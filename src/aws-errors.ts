@@ -1,10 +1,10 @@
 import { TaskError } from './errors';
 
-/** What the task was doing when an AWS call failed, for the error line. */
+/** Context of a failed AWS call, for the error line. */
 export interface AwsCallContext {
     /** The IAM action of the call, for example `ecr:GetAuthorizationToken`. */
     readonly action: string;
-    /** Where the credentials came from, as a phrase for the log. */
+    /** Source of the credentials, as a phrase for the log. */
     readonly credentialSource: string;
     readonly endpoint: string;
 }
@@ -41,7 +41,7 @@ interface AwsErrorShape {
     $metadata?: { httpStatusCode?: number };
 }
 
-/** Turns an error thrown by an AWS SDK call into a TaskError that says what to fix. */
+/** Turns an error thrown by an AWS SDK call into a TaskError that names what to fix. */
 export function toTaskError(error: unknown, context: AwsCallContext): TaskError {
     if (error instanceof TaskError) {
         return error;

@@ -30,7 +30,7 @@ export interface CredentialSettings {
 export interface ResolvedCredentials {
     /** Refreshes by itself, and registers every credential it returns as a secret. */
     readonly provider: AwsCredentialIdentityProvider;
-    /** Where the credentials came from, as a phrase for the log, with no secret in it. */
+    /** Source of the credentials, as a phrase for the log, with no secret in it. */
     readonly source: string;
 }
 
@@ -89,7 +89,7 @@ function buildProvider(
     };
 
     if (plan.kind === 'web-identity') {
-        // Each refresh asks Azure DevOps for a new token, because its tokens are short-lived.
+        // Each refresh requests a new token from Azure DevOps, because its tokens are short-lived.
         return async () => {
             const token = await settings.requestOidcToken(plan.connectionId);
             settings.registerSecret(token);
@@ -227,7 +227,12 @@ function credentialError(error: unknown, plan: CredentialPlan, baseSource: strin
     if (name === 'CredentialsProviderError' && plan.kind === 'ambient') {
         return new TaskError('NoCredentialsFound', (error as Error).message);
     }
-    const action = plan.kind === 'web-identity' ? 'sts:AssumeRoleWithWebIdentity' : plan.role ? 'sts:AssumeRole' : 'sts:GetCallerIdentity';
+    let action = 'sts:GetCallerIdentity';
+    if (plan.kind === 'web-identity') {
+        action = 'sts:AssumeRoleWithWebIdentity';
+    } else if (plan.role) {
+        action = 'sts:AssumeRole';
+    }
     // A denied role is mostly the role's trust policy, not a permission of the caller, so the
     // line names the role and where the caller's credentials came from.
     if (plan.role && (name === 'AccessDenied' || name === 'AccessDeniedException')) {

@@ -209,7 +209,7 @@ export function createEcrGateway(settings: EcrGatewaySettings): EcrGateway {
                 );
                 return 'tagged';
             } catch (error) {
-                // ECR answers this when the tag already points at exactly this manifest.
+                // ECR returns this error when the tag already points at exactly this manifest.
                 if ((error as Error).name === 'ImageAlreadyExistsException') {
                     return 'unchanged';
                 }
@@ -238,7 +238,7 @@ function configDigestOf(manifest: string): string | undefined {
 /**
  * Splits an ECR authorization token (base64 of `user:password`) and registers
  * the token and the password as secrets before they go anywhere. The user name
- * ECR returns is the fixed, public word `AWS`; masking it would blank out that
+ * ECR returns is the fixed, public word `AWS`. Masking it would blank out that
  * word in every line of the log, so it is registered only when it is anything else.
  */
 export function decodeAuthorization(

@@ -44,7 +44,7 @@ export function oidcTokenUrl(job: JobContext, serviceConnectionId: string): stri
 
 /**
  * Asks Azure DevOps for an OIDC token for the service connection. Network
- * errors, throttling and server errors are retried; any other answer fails at once.
+ * errors, throttling and server errors are retried, and any other response fails at once.
  */
 export async function requestOidcToken(options: OidcRequestOptions): Promise<string> {
     const { job, logger } = options;

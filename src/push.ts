@@ -140,7 +140,7 @@ async function inspectLocalImage(source: Exclude<SourceImage, { kind: 'ecrimage'
 
 /**
  * Makes sure the repository exists: creates it when autoCreateRepository is on,
- * and otherwise fails early when ECR says it is missing. Without permission to
+ * and otherwise fails early when ECR reports it missing. Without permission to
  * describe repositories the task goes on, and the push reports a missing repository.
  */
 async function prepareRepository(
@@ -338,7 +338,7 @@ async function findImageSize(ecr: EcrGateway, repositoryName: string, digest: st
     }
 }
 
-/** Returns the reference docker knows the source image by. */
+/** Returns the reference that names the source image for docker. */
 export function describeSource(source: Exclude<SourceImage, { kind: 'ecrimage' }>): string {
     return source.kind === 'imageid' ? source.imageId : `${source.name}:${source.tag}`;
 }

@@ -4,7 +4,7 @@ import * as tl from 'azure-pipelines-task-lib/task';
 import { TaskError } from './errors';
 import { instanceMetadataEndpoint, readInstanceRegion } from './instance-metadata';
 
-/** Where the region came from, in the order the sources are tried. */
+/** Source of the region; the sources are tried in this order. */
 export type RegionSource =
     | 'input'
     | 'variable'
@@ -96,7 +96,7 @@ export async function readProfileRegion(env: NodeJS.ProcessEnv): Promise<string 
     }
 }
 
-/** The lookups of a real agent: task variable, process environment, profile, instance metadata. */
+/** Builds the lookups of a real agent: task variable, process environment, profile, instance metadata. */
 export function agentRegionLookups(
     input: string | undefined,
     variable: string | undefined,

@@ -3,7 +3,7 @@ export interface SummaryRow {
     readonly reference: string;
     readonly digest: string | undefined;
     readonly sizeBytes: number | undefined;
-    /** What happened to this tag: pushed, already present, or tagged through the ECR API. */
+    /** Outcome for this tag: pushed, already present, or tagged through the ECR API. */
     readonly action: string;
 }
 
