@@ -199,7 +199,7 @@ async function pushLocalImage(
             logger.info(logger.loc('ImageAlreadyPresent', target.reference, remote.digest));
             images.push({ ...target, digest: remote.digest, action: 'already-present' });
         } else if (remote && remote !== 'denied' && repository && isTagImmutable(repository, target.tag)) {
-            throw new TaskError('ImmutableTagTaken', target.tag, inputs.repositoryName, remote.digest, local.imageId);
+            throw new TaskError('ImmutableTagTaken', target.tag, inputs.repositoryName, remote.digest, remote.configDigest ?? 'unknown', local.imageId);
         } else {
             toPush.push(target);
         }
