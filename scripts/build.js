@@ -29,6 +29,8 @@ esbuild.buildSync({
     platform: 'node',
     target: 'node20',
     format: 'cjs',
+    // The ES module builds of the AWS SDK packages bundle smaller and load faster than their CommonJS builds.
+    mainFields: ['module', 'main'],
     minify: true,
     keepNames: true,
     legalComments: 'linked',

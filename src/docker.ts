@@ -10,13 +10,20 @@ import type { Logger } from './logger';
  * started here with child_process.
  */
 export interface DockerCli {
-    /** Returns the full ID of a local image; throws when the image or the daemon is missing. */
-    inspectImage(reference: string): Promise<string>;
+    /** Returns the full ID and size of a local image; throws when the image or the daemon is missing. */
+    inspectImage(reference: string): Promise<InspectedImage>;
     tag(source: string, target: string): Promise<void>;
     login(serverAddress: string, username: string, password: string): Promise<void>;
     /** Pushes one image reference, streaming docker's output to the log, and returns the pushed digest. */
     push(reference: string): Promise<PushResult>;
     removeImage(imageId: string): Promise<void>;
+}
+
+export interface InspectedImage {
+    /** Full image ID, `sha256:…`. */
+    readonly id: string;
+    /** Uncompressed size of the image on the agent, in bytes. */
+    readonly sizeBytes: number | undefined;
 }
 
 export interface PushResult {
@@ -102,9 +109,10 @@ export function createDockerCli(options: DockerCliOptions): DockerCli {
 
     return {
         async inspectImage(reference) {
-            const result = await run(['image', 'inspect', '--format', '{{.Id}}', reference]);
+            const result = await run(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', reference]);
             if (result.exitCode === 0) {
-                return result.stdout.trim().split('\n')[0];
+                const [id, size] = result.stdout.trim().split('\n')[0].split(' ');
+                return { id, sizeBytes: size && /^\d+$/.test(size) ? Number(size) : undefined };
             }
             if (isDaemonUnreachable(result.stderr)) {
                 throw new TaskError('DockerDaemonUnreachable', lastLine(result.stderr));

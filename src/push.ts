@@ -87,16 +87,26 @@ export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promi
     const registryHost = authorization.registryHost;
     logger.info(logger.loc('RegistryFound', registryHost));
 
-    const { repository, created } = await prepareRepository(inputs, aws.ecr, registryHost, logger);
     const targets: Target[] = inputs.pushTags.map((tag) => ({
         tag,
         reference: formatImageReference(registryHost, inputs.repositoryName, tag),
     }));
 
-    const images =
-        source.kind === 'ecrimage'
-            ? await tagRemoteImage(source, targets, repository, inputs, aws.ecr, logger)
-            : await pushLocalImage(local!, targets, repository, inputs, aws.ecr, deps, authorization);
+    // Logging in depends on nothing but the token, so it runs while ECR is asked
+    // about the repository and the target tags.
+    const session = local ? openRegistrySession(local, authorization, deps) : undefined;
+    let created: boolean;
+    let images: PushedImage[];
+    try {
+        const prepared = await prepareRepository(inputs, aws.ecr, registryHost, logger);
+        created = prepared.created;
+        images =
+            source.kind === 'ecrimage'
+                ? await tagRemoteImage(source, targets, prepared.repository, inputs, aws.ecr, logger)
+                : await pushLocalImage(local!, session!, targets, prepared.repository, inputs, aws.ecr, logger, registryHost);
+    } finally {
+        await session?.close();
+    }
 
     setOutputs(images, inputs, registryHost, deps);
 
@@ -105,14 +115,23 @@ export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promi
     }
 
     const digest = images.find((image) => image.digest)?.digest;
-    const sizeBytes = digest ? await findImageSize(aws.ecr, inputs.repositoryName, digest, logger) : undefined;
+    // A local image's size is known without another AWS call; ECR is asked only for an image already there.
+    const sizeBytes = local ? local.sizeBytes : digest ? await findImageSize(aws.ecr, inputs.repositoryName, digest, logger) : undefined;
     const rows: SummaryRow[] = images.map((image) => ({
         reference: image.reference,
         digest: image.digest,
         sizeBytes,
         action: logger.loc(SUMMARY_ACTION_MESSAGES[image.action]),
     }));
-    deps.publishSummary(renderSummary({ repositoryName: inputs.repositoryName, registryHost, repositoryCreated: created, rows }));
+    deps.publishSummary(
+        renderSummary({
+            repositoryName: inputs.repositoryName,
+            registryHost,
+            repositoryCreated: created,
+            rows,
+            sizeNote: logger.loc(local ? 'SummarySizeLocal' : 'SummarySizeEcr'),
+        }),
+    );
 
     logger.info(logger.loc('PushSucceeded', images.map((image) => image.reference).join(', '), digest ?? 'unknown'));
     return { registryHost, repositoryName: inputs.repositoryName, repositoryCreated: created, images };
@@ -123,6 +142,40 @@ interface LocalImage {
     readonly dockerPath: string;
     readonly sourceReference: string;
     readonly imageId: string;
+    readonly sizeBytes: number | undefined;
+}
+
+/** A docker login into the registry with a private config, started before it is needed. */
+interface RegistrySession {
+    readonly docker: DockerCli;
+    /** Settles when `docker login` has finished. */
+    readonly loggedIn: Promise<void>;
+    /** Waits for the login to finish and deletes the private config with the credentials in it. */
+    close(): Promise<void>;
+}
+
+function openRegistrySession(
+    local: LocalImage,
+    authorization: { proxyEndpoint: string; username: string; password: string },
+    deps: PushDependencies,
+): RegistrySession {
+    const { logger } = deps;
+    const dockerConfig = deps.createDockerConfig();
+    const docker = deps.docker(local.dockerPath, dockerConfig.directory);
+
+    logger.info(logger.loc('LoggingIn', authorization.proxyEndpoint));
+    const loggedIn = docker.login(authorization.proxyEndpoint, authorization.username, authorization.password);
+    // A failed check may end the run before the login result is read; that rejection is not an error then.
+    loggedIn.catch(() => undefined);
+
+    return {
+        docker,
+        loggedIn,
+        async close() {
+            await loggedIn.catch(() => undefined);
+            dockerConfig.remove();
+        },
+    };
 }
 
 async function inspectLocalImage(source: Exclude<SourceImage, { kind: 'ecrimage' }>, deps: PushDependencies): Promise<LocalImage> {
@@ -133,9 +186,9 @@ async function inspectLocalImage(source: Exclude<SourceImage, { kind: 'ecrimage'
 
     const sourceReference = describeSource(source);
     logger.info(logger.loc('InspectingSourceImage', sourceReference));
-    const imageId = await docker.inspectImage(sourceReference);
-    logger.debug(`Source image ID: ${imageId}`);
-    return { docker, dockerPath, sourceReference, imageId };
+    const image = await docker.inspectImage(sourceReference);
+    logger.debug(`Source image ID: ${image.id}`);
+    return { docker, dockerPath, sourceReference, imageId: image.id, sizeBytes: image.sizeBytes };
 }
 
 /**
@@ -179,22 +232,24 @@ async function prepareRepository(
 
 async function pushLocalImage(
     local: LocalImage,
+    session: RegistrySession,
     targets: readonly Target[],
     repository: RepositoryDescription | undefined,
     inputs: TaskInputs,
     ecr: EcrGateway,
-    deps: PushDependencies,
-    authorization: { proxyEndpoint: string; username: string; password: string; registryHost: string },
+    logger: Logger,
+    registryHost: string,
 ): Promise<PushedImage[]> {
-    const { logger } = deps;
-
     // Tags that already point at this image are left alone. An immutable tag
     // that points at another image would make the push fail after every layer
     // is uploaded, so that case is reported before anything is uploaded.
+    const remotes = await Promise.all(
+        targets.map((target) => optional(() => ecr.findImage(inputs.repositoryName, { tag: target.tag }), logger)),
+    );
     const images: PushedImage[] = [];
     const toPush: Target[] = [];
-    for (const target of targets) {
-        const remote = await optional(() => ecr.findImage(inputs.repositoryName, { tag: target.tag }), logger);
+    targets.forEach((target, index) => {
+        const remote = remotes[index];
         if (remote && remote !== 'denied' && holdsImage(remote, local.imageId)) {
             logger.info(logger.loc('ImageAlreadyPresent', target.reference, remote.digest));
             images.push({ ...target, digest: remote.digest, action: 'already-present' });
@@ -203,7 +258,7 @@ async function pushLocalImage(
         } else {
             toPush.push(target);
         }
-    }
+    });
     if (toPush.length === 0) {
         return images;
     }
@@ -213,19 +268,11 @@ async function pushLocalImage(
         await local.docker.tag(local.imageId, target.reference);
     }
 
-    const dockerConfig = deps.createDockerConfig();
-    try {
-        const registryDocker = deps.docker(local.dockerPath, dockerConfig.directory);
-        logger.info(logger.loc('LoggingIn', authorization.proxyEndpoint));
-        await registryDocker.login(authorization.proxyEndpoint, authorization.username, authorization.password);
-
-        for (const target of toPush) {
-            logger.info(logger.loc('PushingImage', target.reference));
-            const result = await pushOne(registryDocker, target.reference, inputs, authorization.registryHost);
-            images.push({ ...target, digest: result.digest, action: 'pushed' });
-        }
-    } finally {
-        dockerConfig.remove();
+    await session.loggedIn;
+    for (const target of toPush) {
+        logger.info(logger.loc('PushingImage', target.reference));
+        const result = await pushOne(session.docker, target.reference, inputs, registryHost);
+        images.push({ ...target, digest: result.digest, action: 'pushed' });
     }
 
     // Keep the order of the pushTag input in outputs and the summary.

@@ -12,6 +12,8 @@ export interface SummaryContent {
     readonly registryHost: string;
     readonly repositoryCreated: boolean;
     readonly rows: readonly SummaryRow[];
+    /** Sentence that tells which size the Size column shows. */
+    readonly sizeNote?: string;
 }
 
 /** Renders the markdown job summary shown on the run's Extensions tab. */
@@ -30,6 +32,9 @@ export function renderSummary(content: SummaryContent): string {
             `| \`${escapeCell(row.reference)}\` | ${row.digest ? `\`${row.digest}\`` : 'unknown'} | ` +
                 `${formatSize(row.sizeBytes)} | ${escapeCell(row.action)} |`,
         );
+    }
+    if (content.sizeNote) {
+        lines.push('', content.sizeNote);
     }
     return `${lines.join('\n')}\n`;
 }

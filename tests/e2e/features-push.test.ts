@@ -228,23 +228,29 @@ describe.each(taskRuntimes().map((runtime): [string, NodeRuntime] => [runtime.na
 
             expectSucceeded(run);
             const digest = await fixture.registry.resolveDigest(repository, 'v1');
-            expect(readSummaryTable(run).rows).toEqual([[`\`${fixture.registryHost}/${repository}:v1\``, `\`${digest}\``, 'unknown', 'pushed']]);
+            const [row] = readSummaryTable(run).rows;
+            expect(row[0]).toBe(`\`${fixture.registryHost}/${repository}:v1\``);
+            expect(row[1]).toBe(`\`${digest}\``);
+            // The size comes from the local image, so no ECR permission is needed for it.
+            expect(row[2]).toMatch(/^\d+(\.\d)? (B|KiB|MiB)$/);
+            expect(row[3]).toBe('pushed');
             expect(variableValue(run, 'imageDigest')).toBe(digest);
         });
 
         it('succeeds when the size lookup fails', async () => {
             const repository = uniqueRepositoryName('features/size-failure');
             await fixture.emulator.createRepository(repository);
-            // One attempt per call, so that the single fault is used up by this run.
+            expectSucceeded(await fixture.run(runtime, { inputs: pushInputs(await images.create(), repository, { pushTag: 'build' }) }));
+            // Only a promotion asks ECR for the size. One attempt per call, so that the single fault is used up by this run.
             fixture.emulator.injectFault('DescribeImages', { kind: 'server-error', times: 1 });
 
             const run = await fixture.run(runtime, {
-                inputs: pushInputs(await images.create(), repository, { pushTag: 'v1' }),
+                inputs: { imageSource: 'ecrimage', sourceEcrImage: 'build', repositoryName: repository, pushTag: 'v1' },
                 env: { AWS_MAX_ATTEMPTS: '1' },
             });
 
             expectSucceeded(run);
-            expect(await fixture.registry.listTags(repository)).toEqual(['v1']);
+            expect((await fixture.registry.listTags(repository)).sort()).toEqual(['build', 'v1']);
             expect(readSummaryTable(run).rows.map((row) => row[2])).toEqual(['unknown']);
         });
     });

@@ -268,7 +268,8 @@ describe('runTask harness', () => {
     expect(run.stdout).toContain('input=team/app');
     expect(run.stdout).toContain('region=eu-north-1');
     // As on a real agent, the variable AWS.Region also reaches the task as the environment variable AWS_REGION.
-    expect(run.stdout).toContain('aws env=AWS_DEFAULT_REGION,AWS_REGION\n');
+    // AWS_EC2_METADATA_SERVICE_ENDPOINT is runTask's loopback guard against the real metadata address.
+    expect(run.stdout).toContain('aws env=AWS_DEFAULT_REGION,AWS_EC2_METADATA_SERVICE_ENDPOINT,AWS_REGION\n');
     expect(run.result).toEqual({ result: 'Succeeded', message: 'all done' });
     expect(run.variables).toContainEqual({ name: 'pushedImage', value: 'host/repo:tag', isOutput: true, isSecret: false });
     expect(run.secrets).toEqual(['endpoint-password']);
