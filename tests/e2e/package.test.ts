@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
+import { copyWorkingTree, extractTo, readZip } from '../support/extension-package';
 
 // Packages the extension the way `npm run package` does, in a copy of the
 // working tree, so that the test neither depends on nor disturbs the dist/
@@ -43,69 +43,6 @@ interface Contribution {
         name: string;
         authenticationSchemes?: { type: string; inputDescriptors: InputDescriptor[] }[];
     };
-}
-
-/** Reads every file of a zip archive: stored or deflated entries, no ZIP64, which is what tfx writes. */
-function readZip(archive: Buffer): Map<string, Buffer> {
-    const endOfDirectory = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-    if (endOfDirectory < 0) {
-        throw new Error('Not a zip archive: end of central directory not found.');
-    }
-
-    const entryCount = archive.readUInt16LE(endOfDirectory + 10);
-    let offset = archive.readUInt32LE(endOfDirectory + 16);
-    const files = new Map<string, Buffer>();
-
-    for (let index = 0; index < entryCount; index++) {
-        if (archive.readUInt32LE(offset) !== 0x02014b50) {
-            throw new Error(`Invalid central directory entry at offset ${offset}.`);
-        }
-        const method = archive.readUInt16LE(offset + 10);
-        const compressedSize = archive.readUInt32LE(offset + 20);
-        const nameLength = archive.readUInt16LE(offset + 28);
-        const extraLength = archive.readUInt16LE(offset + 30);
-        const commentLength = archive.readUInt16LE(offset + 32);
-        const localHeader = archive.readUInt32LE(offset + 42);
-        const name = archive.toString('utf8', offset + 46, offset + 46 + nameLength);
-
-        if (method !== 0 && method !== 8) {
-            throw new Error(`Entry ${name} uses compression method ${method}, which this reader does not support.`);
-        }
-
-        const dataStart = localHeader + 30 + archive.readUInt16LE(localHeader + 26) + archive.readUInt16LE(localHeader + 28);
-        const data = archive.subarray(dataStart, dataStart + compressedSize);
-        if (!name.endsWith('/')) {
-            files.set(name, method === 8 ? zlib.inflateRawSync(data) : Buffer.from(data));
-        }
-
-        offset += 46 + nameLength + extraLength + commentLength;
-    }
-    return files;
-}
-
-/** Copies the files git would commit (tracked and not ignored) into a new folder that shares node_modules. */
-function copyWorkingTree(destination: string): void {
-    const listing = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root });
-    const files = listing.toString('utf8').split('\0').filter(Boolean);
-
-    for (const file of files) {
-        const source = path.join(root, file);
-        // Skips files deleted in the working tree but still in the index, and links such as a linked node_modules.
-        if (!fs.lstatSync(source, { throwIfNoEntry: false })?.isFile()) {
-            continue;
-        }
-        fs.mkdirSync(path.join(destination, path.dirname(file)), { recursive: true });
-        fs.copyFileSync(source, path.join(destination, file));
-    }
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(destination, 'node_modules'), 'junction');
-}
-
-function extractTo(files: Map<string, Buffer>, destination: string): void {
-    for (const [name, content] of files) {
-        const target = path.join(destination, ...name.split('/'));
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, content);
-    }
 }
 
 /**
