@@ -68,11 +68,11 @@ async function main(): Promise<void> {
         const registry = new RegistryClient({ url: services.registry.url, password: services.registry.password });
         const stored = await registry.resolveDigest(REPOSITORY, SOURCE_TAG);
         if (!reference || !digest || stored !== digest) {
-            throw new Error(`The registry holds ${stored ?? 'nothing'} for ${REPOSITORY}:${SOURCE_TAG}, but the task reported ${digest ?? 'no digest'}`);
+            throw new Error(`The registry contains ${stored ?? 'nothing'} for ${REPOSITORY}:${SOURCE_TAG}, but the task reported ${digest ?? 'no digest'}`);
         }
 
         console.log(`\nPushed image reference: ${reference}`);
-        console.log(`Digest: ${digest} (the registry holds the same manifest)`);
+        console.log(`Digest: ${digest} (the registry contains the same manifest)`);
     } finally {
         await removeImage(services.dockerHost, `${SOURCE_IMAGE}:${SOURCE_TAG}`, { force: true }).catch(() => undefined);
         await emulator?.stop();

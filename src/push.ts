@@ -82,8 +82,16 @@ export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promi
     logger.info(logger.loc('UsingCredentials', aws.credentialSource));
     logger.info(logger.loc('UsingRegion', aws.region, aws.regionSource));
 
+    // The token, the repository and the target tags are looked up at once: the
+    // lookups are read-only and none of them needs the others' answers.
     logger.info(logger.loc('RequestingAuthorization'));
-    const authorization = await aws.ecr.getAuthorization();
+    const authorizationRequest = aws.ecr.getAuthorization();
+    const repositoryLookup = handledLater(lookUpRepository(inputs, aws.ecr, logger));
+    const remoteLookups = local
+        ? handledLater(Promise.all(inputs.pushTags.map((tag) => optional(() => aws.ecr.findImage(inputs.repositoryName, { tag }), logger))))
+        : undefined;
+
+    const authorization = await authorizationRequest;
     const registryHost = authorization.registryHost;
     logger.info(logger.loc('RegistryFound', registryHost));
 
@@ -92,18 +100,17 @@ export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promi
         reference: formatImageReference(registryHost, inputs.repositoryName, tag),
     }));
 
-    // Logging in depends on nothing but the token, so it runs while ECR is asked
-    // about the repository and the target tags.
+    // Logging in depends on nothing but the token, so it runs while the repository is prepared.
     const session = local ? openRegistrySession(local, authorization, deps) : undefined;
     let created: boolean;
     let images: PushedImage[];
     try {
-        const prepared = await prepareRepository(inputs, aws.ecr, registryHost, logger);
+        const prepared = await prepareRepository(inputs, aws.ecr, registryHost, logger, await repositoryLookup);
         created = prepared.created;
         images =
             source.kind === 'ecrimage'
                 ? await tagRemoteImage(source, targets, prepared.repository, inputs, aws.ecr, logger)
-                : await pushLocalImage(local!, session!, targets, prepared.repository, inputs, aws.ecr, logger, registryHost);
+                : await pushLocalImage(local!, session!, targets, await remoteLookups!, prepared.repository, inputs, logger, registryHost);
     } finally {
         await session?.close();
     }
@@ -196,56 +203,83 @@ async function inspectLocalImage(source: Exclude<SourceImage, { kind: 'ecrimage'
  * and otherwise fails early when ECR reports it missing. Without permission to
  * describe repositories the task goes on, and the push reports a missing repository.
  */
+/**
+ * Describes the target repository. Without autoCreateRepository the call is
+ * optional: when the credentials may not describe repositories, the push goes
+ * on and reports a missing repository itself.
+ */
+async function lookUpRepository(inputs: TaskInputs, ecr: EcrGateway, logger: Logger): Promise<RepositoryDescription | undefined | 'denied'> {
+    if (willCreateRepository(inputs)) {
+        return ecr.describeRepository(inputs.repositoryName);
+    }
+    return optional(() => ecr.describeRepository(inputs.repositoryName), logger);
+}
+
+/** An image to tag through the ECR API must already be in the repository, so there is nothing to create then. */
+function willCreateRepository(inputs: TaskInputs): boolean {
+    return inputs.autoCreateRepository && inputs.sourceImage.kind !== 'ecrimage';
+}
+
+/**
+ * Makes sure the repository exists: creates it when autoCreateRepository is on,
+ * and otherwise fails early when ECR reports it missing.
+ */
 async function prepareRepository(
     inputs: TaskInputs,
     ecr: EcrGateway,
     registryHost: string,
     logger: Logger,
+    existing: RepositoryDescription | undefined | 'denied',
 ): Promise<{ repository: RepositoryDescription | undefined; created: boolean }> {
-    // An image to tag through the ECR API must already be in the repository, so there is nothing to create.
-    if (inputs.autoCreateRepository && inputs.sourceImage.kind !== 'ecrimage') {
-        const existing = await ecr.describeRepository(inputs.repositoryName);
-        if (existing) {
+    if (existing === 'denied') {
+        return { repository: undefined, created: false };
+    }
+    if (existing) {
+        if (willCreateRepository(inputs)) {
             logger.info(logger.loc('RepositoryExists', inputs.repositoryName));
             if (hasCustomSettings(inputs.repositorySettings)) {
                 logger.info(logger.loc('RepositorySettingsNotApplied', inputs.repositoryName));
             }
-            return { repository: existing, created: false };
         }
-        const outcome = await ecr.createRepository(inputs.repositoryName, inputs.repositorySettings);
-        logger.info(logger.loc(outcome === 'created' ? 'RepositoryCreated' : 'RepositoryExists', inputs.repositoryName));
-        const repository = {
-            name: inputs.repositoryName,
-            uri: undefined,
-            imageTagMutability: outcome === 'created' ? inputs.repositorySettings.imageTagMutability : undefined,
-            mutabilityExclusionFilters: [],
-        };
-        return { repository, created: outcome === 'created' };
+        return { repository: existing, created: false };
     }
-
-    const existing = await optional(() => ecr.describeRepository(inputs.repositoryName), logger);
-    if (existing === undefined) {
+    if (!willCreateRepository(inputs)) {
         throw new TaskError('RepositoryNotFoundOnPush', inputs.repositoryName, registryHost);
     }
-    return { repository: existing === 'denied' ? undefined : existing, created: false };
+
+    const outcome = await ecr.createRepository(inputs.repositoryName, inputs.repositorySettings);
+    logger.info(logger.loc(outcome === 'created' ? 'RepositoryCreated' : 'RepositoryExists', inputs.repositoryName));
+    const repository = {
+        name: inputs.repositoryName,
+        uri: undefined,
+        imageTagMutability: outcome === 'created' ? inputs.repositorySettings.imageTagMutability : undefined,
+        mutabilityExclusionFilters: [],
+    };
+    return { repository, created: outcome === 'created' };
+}
+
+/**
+ * Returns the promise after marking its rejection as handled, for a request
+ * that starts now but is awaited only after another one, which may fail first.
+ */
+function handledLater<T>(promise: Promise<T>): Promise<T> {
+    promise.catch(() => undefined);
+    return promise;
 }
 
 async function pushLocalImage(
     local: LocalImage,
     session: RegistrySession,
     targets: readonly Target[],
+    remotes: readonly (RemoteImage | undefined | 'denied')[],
     repository: RepositoryDescription | undefined,
     inputs: TaskInputs,
-    ecr: EcrGateway,
     logger: Logger,
     registryHost: string,
 ): Promise<PushedImage[]> {
     // Tags that already point at this image are left alone. An immutable tag
     // that points at another image would make the push fail after every layer
     // is uploaded, so that case is reported before anything is uploaded.
-    const remotes = await Promise.all(
-        targets.map((target) => optional(() => ecr.findImage(inputs.repositoryName, { tag: target.tag }), logger)),
-    );
     const images: PushedImage[] = [];
     const toPush: Target[] = [];
     targets.forEach((target, index) => {

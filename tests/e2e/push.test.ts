@@ -133,7 +133,7 @@ describe.each(taskRuntimes())('push under $name', (runtime) => {
         expect(creates.map((request) => request.errorCode ?? 'created').sort()).toEqual(['RepositoryAlreadyExistsException', 'created']);
     });
 
-    it('names the repository, registry and input when the repository is missing', async () => {
+    it('explains a missing repository', async () => {
         const image = await fixture.localImage();
         const repository = uniqueRepositoryName('missing');
 
