@@ -6,7 +6,10 @@ import { TaskError, describeError } from './errors';
 import type { SourceImage, TaskInputs } from './inputs';
 import type { Logger } from './logger';
 import { formatImageReference } from './naming';
-import { hasCustomSettings } from './repository-settings';
+import { handledLater, optional } from './optional-calls';
+import { tagRemoteImage } from './promote';
+import { openRegistrySession, type RegistrySession } from './registry-session';
+import { lookUpRepository, prepareRepository } from './repository';
 import { renderSummary, type SummaryRow } from './summary';
 import { isTagImmutable, type RepositoryDescription } from './tag-mutability';
 
@@ -62,7 +65,7 @@ export interface PushOutcome {
     readonly images: readonly PushedImage[];
 }
 
-interface Target {
+export interface Target {
     readonly tag: string;
     readonly reference: string;
 }
@@ -101,7 +104,7 @@ export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promi
     }));
 
     // Logging in depends on nothing but the token, so it runs while the repository is prepared.
-    const session = local ? openRegistrySession(local, authorization, deps) : undefined;
+    const session = local ? openRegistrySession(local.dockerPath, authorization, deps) : undefined;
     let created: boolean;
     let images: PushedImage[];
     try {
@@ -152,39 +155,6 @@ interface LocalImage {
     readonly sizeBytes: number | undefined;
 }
 
-/** A docker login into the registry with a private config, started before it is needed. */
-interface RegistrySession {
-    readonly docker: DockerCli;
-    /** Settles when `docker login` has finished. */
-    readonly loggedIn: Promise<void>;
-    /** Waits for the login to finish and deletes the private config with the credentials in it. */
-    close(): Promise<void>;
-}
-
-function openRegistrySession(
-    local: LocalImage,
-    authorization: { proxyEndpoint: string; username: string; password: string },
-    deps: PushDependencies,
-): RegistrySession {
-    const { logger } = deps;
-    const dockerConfig = deps.createDockerConfig();
-    const docker = deps.docker(local.dockerPath, dockerConfig.directory);
-
-    logger.info(logger.loc('LoggingIn', authorization.proxyEndpoint));
-    const loggedIn = docker.login(authorization.proxyEndpoint, authorization.username, authorization.password);
-    // A failed check may end the run before the login result is read; that rejection is not an error then.
-    loggedIn.catch(() => undefined);
-
-    return {
-        docker,
-        loggedIn,
-        async close() {
-            await loggedIn.catch(() => undefined);
-            dockerConfig.remove();
-        },
-    };
-}
-
 async function inspectLocalImage(source: Exclude<SourceImage, { kind: 'ecrimage' }>, deps: PushDependencies): Promise<LocalImage> {
     const { logger } = deps;
     const dockerPath = deps.findDocker();
@@ -203,70 +173,6 @@ async function inspectLocalImage(source: Exclude<SourceImage, { kind: 'ecrimage'
  * and otherwise fails early when ECR reports it missing. Without permission to
  * describe repositories the task goes on, and the push reports a missing repository.
  */
-/**
- * Describes the target repository. Without autoCreateRepository the call is
- * optional: when the credentials may not describe repositories, the push goes
- * on and reports a missing repository itself.
- */
-async function lookUpRepository(inputs: TaskInputs, ecr: EcrGateway, logger: Logger): Promise<RepositoryDescription | undefined | 'denied'> {
-    if (willCreateRepository(inputs)) {
-        return ecr.describeRepository(inputs.repositoryName);
-    }
-    return optional(() => ecr.describeRepository(inputs.repositoryName), logger);
-}
-
-/** An image to tag through the ECR API must already be in the repository, so there is nothing to create then. */
-function willCreateRepository(inputs: TaskInputs): boolean {
-    return inputs.autoCreateRepository && inputs.sourceImage.kind !== 'ecrimage';
-}
-
-/**
- * Makes sure the repository exists: creates it when autoCreateRepository is on,
- * and otherwise fails early when ECR reports it missing.
- */
-async function prepareRepository(
-    inputs: TaskInputs,
-    ecr: EcrGateway,
-    registryHost: string,
-    logger: Logger,
-    existing: RepositoryDescription | undefined | 'denied',
-): Promise<{ repository: RepositoryDescription | undefined; created: boolean }> {
-    if (existing === 'denied') {
-        return { repository: undefined, created: false };
-    }
-    if (existing) {
-        if (willCreateRepository(inputs)) {
-            logger.info(logger.loc('RepositoryExists', inputs.repositoryName));
-            if (hasCustomSettings(inputs.repositorySettings)) {
-                logger.info(logger.loc('RepositorySettingsNotApplied', inputs.repositoryName));
-            }
-        }
-        return { repository: existing, created: false };
-    }
-    if (!willCreateRepository(inputs)) {
-        throw new TaskError('RepositoryNotFoundOnPush', inputs.repositoryName, registryHost);
-    }
-
-    const outcome = await ecr.createRepository(inputs.repositoryName, inputs.repositorySettings);
-    logger.info(logger.loc(outcome === 'created' ? 'RepositoryCreated' : 'RepositoryExists', inputs.repositoryName));
-    const repository = {
-        name: inputs.repositoryName,
-        uri: undefined,
-        imageTagMutability: outcome === 'created' ? inputs.repositorySettings.imageTagMutability : undefined,
-        mutabilityExclusionFilters: [],
-    };
-    return { repository, created: outcome === 'created' };
-}
-
-/**
- * Returns the promise after marking its rejection as handled, for a request
- * that starts now but is awaited only after another one, which may fail first.
- */
-function handledLater<T>(promise: Promise<T>): Promise<T> {
-    promise.catch(() => undefined);
-    return promise;
-}
-
 async function pushLocalImage(
     local: LocalImage,
     session: RegistrySession,
@@ -318,41 +224,6 @@ function holdsImage(remote: RemoteImage, imageId: string): boolean {
     return remote.configDigest === imageId || remote.digest === imageId;
 }
 
-async function tagRemoteImage(
-    source: Extract<SourceImage, { kind: 'ecrimage' }>,
-    targets: readonly Target[],
-    repository: RepositoryDescription | undefined,
-    inputs: TaskInputs,
-    ecr: EcrGateway,
-    logger: Logger,
-): Promise<PushedImage[]> {
-    const selector = source.digest !== undefined ? { digest: source.digest } : { tag: source.tag! };
-    const sourceLabel = source.digest ?? source.tag!;
-    logger.info(logger.loc('FindingEcrImage', sourceLabel, inputs.repositoryName));
-
-    const image = await ecr.findImage(inputs.repositoryName, selector);
-    if (!image) {
-        throw new TaskError('SourceEcrImageNotFound', sourceLabel, inputs.repositoryName);
-    }
-
-    // Every tag is checked before any is moved, so that an immutable tag
-    // pointing at another image fails the run with no tag changed.
-    for (const target of targets) {
-        const current = await optional(() => ecr.findImage(inputs.repositoryName, { tag: target.tag }), logger);
-        if (current && current !== 'denied' && current.digest !== image.digest && repository && isTagImmutable(repository, target.tag)) {
-            throw new TaskError('ImmutableTagTakenInEcr', target.tag, inputs.repositoryName, current.digest, image.digest);
-        }
-    }
-
-    const images: PushedImage[] = [];
-    for (const target of targets) {
-        const result = await ecr.tagImage(inputs.repositoryName, image, target.tag);
-        logger.info(logger.loc(result === 'tagged' ? 'EcrImageTagged' : 'ImageAlreadyPresent', target.reference, image.digest));
-        images.push({ ...target, digest: image.digest, action: result === 'tagged' ? 'tagged' : 'already-present' });
-    }
-    return images;
-}
-
 async function pushOne(docker: DockerCli, reference: string, inputs: TaskInputs, registryHost: string): Promise<PushResult> {
     try {
         return await docker.push(reference);
@@ -390,22 +261,6 @@ async function removeLocalImage(docker: DockerCli, imageId: string, logger: Logg
     } catch (error) {
         // The push already succeeded, so a failed clean-up must not fail the task.
         logger.warning(logger.loc('RemoveImageFailed', imageId, describeError(error)));
-    }
-}
-
-/**
- * Runs an ECR call the task can do without: when the credentials lack the
- * permission, it returns 'denied' and the task goes on.
- */
-async function optional<T>(call: () => Promise<T>, logger: Logger): Promise<T | 'denied'> {
-    try {
-        return await call();
-    } catch (error) {
-        if (error instanceof TaskError && error.messageKey === 'AwsAccessDenied') {
-            logger.debug(`Skipping an optional check: ${error.message}`);
-            return 'denied';
-        }
-        throw error;
     }
 }
 
