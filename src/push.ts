@@ -85,8 +85,8 @@ export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promi
     logger.info(logger.loc('UsingCredentials', aws.credentialSource));
     logger.info(logger.loc('UsingRegion', aws.region, aws.regionSource));
 
-    // The token, the repository and the target tags are looked up at once: the
-    // lookups are read-only and none of them needs the others' answers.
+    // The token, the repository and the target tags are looked up at once, because
+    // these lookups are read-only and none of them needs the result of another.
     logger.info(logger.loc('RequestingAuthorization'));
     const authorizationRequest = aws.ecr.getAuthorization();
     const repositoryLookup = handledLater(lookUpRepository(inputs, aws.ecr, logger));
@@ -125,8 +125,11 @@ export async function runPush(inputs: TaskInputs, deps: PushDependencies): Promi
     }
 
     const digest = images.find((image) => image.digest)?.digest;
-    // A local image's size is known without another AWS call; ECR is asked only for an image already there.
-    const sizeBytes = local ? local.sizeBytes : digest ? await findImageSize(aws.ecr, inputs.repositoryName, digest, logger) : undefined;
+    // A local image's size is known without another AWS call, so ECR is asked only for an image already there.
+    let sizeBytes = local?.sizeBytes;
+    if (!local && digest) {
+        sizeBytes = await findImageSize(aws.ecr, inputs.repositoryName, digest, logger);
+    }
     const rows: SummaryRow[] = images.map((image) => ({
         reference: image.reference,
         digest: image.digest,
