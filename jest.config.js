@@ -35,11 +35,13 @@ module.exports = {
   // testTimeout is a global option: Jest ignores it inside a project. End-to-end
   // runs push real images, so every test gets the generous bound they need.
   testTimeout: 120_000,
+  reporters: ['default', '<rootDir>/tests/rig/plain-summary-reporter.js'],
   projects: [
     {
       ...shared,
       displayName: 'unit',
       testMatch: ['<rootDir>/tests/unit/**/*.test.ts'],
+      setupFiles: ['<rootDir>/tests/unit/agent-environment.ts'],
     },
     {
       ...shared,
