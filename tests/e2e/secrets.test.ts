@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { runDockerChecked } from '../support/docker-cli';
 import { uniqueRepositoryName } from '../support/names';
 import { PushFixture, expectSucceeded, resultOf } from '../support/push-fixture';
 import type { TaskRun } from '../support/run-task';
@@ -167,6 +168,35 @@ describe.each(taskRuntimes())('secrets under $name', (runtime) => {
         } finally {
             fs.rmSync(home, { recursive: true, force: true });
             fs.rmSync(helperBin, { recursive: true, force: true });
+        }
+    });
+
+    it('keeps the user docker context', async () => {
+        const image = await fixture.localImage();
+        const repository = uniqueRepositoryName('context');
+        await fixture.emulator.createRepository(repository);
+
+        // A context is the only thing that points docker at the test engine: DOCKER_HOST is unset.
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), 'context-home-'));
+        try {
+            const dockerConfig = { DOCKER_CONFIG: path.join(home, '.docker') };
+            await runDockerChecked(fixture.dockerHost, ['context', 'create', 'test-engine', '--docker', `host=${fixture.dockerHost}`], { env: dockerConfig });
+            await runDockerChecked(fixture.dockerHost, ['context', 'use', 'test-engine'], { env: dockerConfig });
+            const userConfig = path.join(home, '.docker', 'config.json');
+            const original = fs.readFileSync(userConfig, 'utf8');
+
+            const run = await fixture.run(runtime, {
+                inputs: { sourceImageName: image.name, sourceImageTag: image.tag, repositoryName: repository },
+                env: { HOME: home, DOCKER_HOST: undefined },
+            });
+
+            expectSucceeded(run);
+            expect(await fixture.registry.listTags(repository)).toEqual(['latest']);
+            expect(run.dockerCalls.every((call) => call.dockerHost === undefined || call.dockerHost === '')).toBe(true);
+            expect(loginCall(run)?.dockerConfig?.startsWith(run.directories.agentTemp)).toBe(true);
+            expect(fs.readFileSync(userConfig, 'utf8')).toBe(original);
+        } finally {
+            fs.rmSync(home, { recursive: true, force: true });
         }
     });
 });
