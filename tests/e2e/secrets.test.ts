@@ -116,22 +116,25 @@ describe.each(taskRuntimes())('secrets under $name', (runtime) => {
         expect(privateConfigDirectories(run)).toEqual([]);
     });
 
-    it('deletes the private config when cancelled', async () => {
-        const image = await fixture.localImage(48 * 1024 * 1024);
+    it.each([
+        ['SIGTERM', 143],
+        ['SIGINT', 130],
+    ] as const)('deletes the private config on %s', async (signal, exitCode) => {
+        const image = await fixture.localImage(8 * 1024 * 1024);
         const repository = uniqueRepositoryName('cancelled');
         await fixture.emulator.createRepository(repository);
-        // Slow blob uploads keep the push running while the signal arrives.
-        fixture.emulator.injectFault('registry:blob-upload-chunk', { kind: 'slow', times: 50, delayMs: 3000 });
+        // A slow upload of the image's one layer keeps the push running while the signal arrives.
+        fixture.emulator.injectFault('registry:blob-upload-chunk', { kind: 'slow', times: 1, delayMs: 3000 });
 
         const run = await fixture.run(runtime, {
             inputs: { sourceImageName: image.name, sourceImageTag: image.tag, repositoryName: repository },
-            signalWhen: { text: /Pushing \S+/, signal: 'SIGTERM', delayMs: 300 },
+            signalWhen: { text: /Pushing \S+/, signal, delayMs: 300 },
         });
 
         expect(run.signalSent).toBe(true);
         expect(loginCall(run)).toBeDefined();
         expect(resultOf(run).result).toBe('Cancelled');
-        expect(run.exitCode).toBe(143);
+        expect(run.exitCode).toBe(exitCode);
         expect(privateConfigDirectories(run)).toEqual([]);
         expect(await fixture.registry.listTags(repository)).toEqual([]);
     });

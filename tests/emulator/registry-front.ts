@@ -247,11 +247,20 @@ export class RegistryFront {
           reject(error);
         }
       });
-      response.once('close', () => {
+      // A client that went away, for example while a fault delayed its request,
+      // must not leave an upload to the backing registry open: that socket would
+      // keep the test process alive after the emulator stops.
+      const abandonBackendRequest = (): void => {
         if (!response.writableFinished) {
           backendRequest.destroy();
         }
-      });
+      };
+      if (response.closed || request.destroyed) {
+        abandonBackendRequest();
+        resolve();
+        return;
+      }
+      response.once('close', abandonBackendRequest);
 
       if (bufferedBody) {
         backendRequest.end(bufferedBody);
