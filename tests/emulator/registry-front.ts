@@ -255,7 +255,7 @@ export class RegistryFront {
           backendRequest.destroy();
         }
       };
-      if (response.closed || request.destroyed) {
+      if (response.closed || request.socket.destroyed) {
         abandonBackendRequest();
         resolve();
         return;
