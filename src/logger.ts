@@ -1,6 +1,6 @@
 import * as tl from 'azure-pipelines-task-lib/task';
 
-/** Where the task writes: the task log, the debug log and warnings. */
+/** Output channels of the task: the task log, the debug log and warnings. */
 export interface Logger {
     /** Writes one line to the task log. */
     info(message: string): void;

@@ -12,7 +12,7 @@ export interface SummaryContent {
     readonly registryHost: string;
     readonly repositoryCreated: boolean;
     readonly rows: readonly SummaryRow[];
-    /** Sentence that tells which size the Size column shows. */
+    /** Sentence that names which size the Size column shows. */
     readonly sizeNote?: string;
 }
 
