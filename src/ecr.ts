@@ -18,8 +18,6 @@ import { TaskError } from './errors';
 import type { RepositorySettings } from './repository-settings';
 import type { RepositoryDescription } from './tag-mutability';
 
-export type { RepositoryDescription } from './tag-mutability';
-
 /** Docker credentials for one registry, from GetAuthorizationToken. */
 export interface RegistryAuthorization {
     readonly username: string;

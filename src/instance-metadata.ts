@@ -11,11 +11,15 @@ const TOKEN_TTL_SECONDS = '60';
 const REQUEST_TIMEOUT_MS = 1000;
 
 export interface InstanceMetadataOptions {
-    /** Base URL of the metadata service, from AWS_EC2_METADATA_SERVICE_ENDPOINT when set. */
-    readonly endpoint?: string;
+    /** Base URL of the metadata service, from instanceMetadataEndpoint. */
+    readonly endpoint: string;
     readonly debug: (message: string) => void;
 }
 
+/**
+ * Returns the URL of the metadata service: AWS_EC2_METADATA_SERVICE_ENDPOINT, else
+ * the standard address, or undefined when AWS_EC2_METADATA_DISABLED is true.
+ */
 export function instanceMetadataEndpoint(env: NodeJS.ProcessEnv): string | undefined {
     if ((env.AWS_EC2_METADATA_DISABLED ?? '').toLowerCase() === 'true') {
         return undefined;
@@ -25,7 +29,7 @@ export function instanceMetadataEndpoint(env: NodeJS.ProcessEnv): string | undef
 
 /** Returns the instance's region, or undefined when the metadata service can't be reached. */
 export async function readInstanceRegion(options: InstanceMetadataOptions): Promise<string | undefined> {
-    const endpoint = (options.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+    const endpoint = options.endpoint.replace(/\/+$/, '');
 
     // IMDSv2 first; a service that rejects the token request still serves IMDSv1.
     let token: string | undefined;

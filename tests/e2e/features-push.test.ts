@@ -241,7 +241,7 @@ describe.each(taskRuntimes().map((runtime): [string, NodeRuntime] => [runtime.na
             const repository = uniqueRepositoryName('features/size-failure');
             await fixture.emulator.createRepository(repository);
             expectSucceeded(await fixture.run(runtime, { inputs: pushInputs(await images.create(), repository, { pushTag: 'build' }) }));
-            // Only a promotion asks ECR for the size. One attempt per call, so that the single fault is used up by this run.
+            // Only a promotion requests the size from ECR. One attempt per call, so that the single fault is used up by this run.
             fixture.emulator.injectFault('DescribeImages', { kind: 'server-error', times: 1 });
 
             const run = await fixture.run(runtime, {

@@ -15,7 +15,7 @@ afterAll(() => fixture.tearDown());
 
 const PRIVATE_CONFIG_PREFIX = 'ecr-push-docker-';
 
-/** Every file under a directory, with its content. */
+/** Lists every file under a directory, with its content. */
 function filesUnder(directory: string): { file: string; content: string }[] {
     if (!fs.existsSync(directory)) {
         return [];

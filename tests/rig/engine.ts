@@ -33,7 +33,7 @@ const STOP_GRACE_MS = 20_000;
  * Unix socket paths are limited to 108 bytes on Linux, and containerd puts its
  * sockets a few levels below the exec root, so the longest one must fit.
  */
-const LONGEST_SOCKET_SUFFIX = '/exec/containerd/containerd.sock.ttrpc';
+const DEEPEST_SOCKET_SUFFIX = '/exec/containerd/containerd.sock.ttrpc';
 const MAX_SOCKET_PATH_BYTES = 107;
 
 /**
@@ -87,13 +87,13 @@ function makeShortTemporaryDirectory(): string {
 
   for (const base of candidates) {
     const dir = fs.mkdtempSync(path.join(base, 'ecrd-'));
-    if (Buffer.byteLength(dir + LONGEST_SOCKET_SUFFIX) <= MAX_SOCKET_PATH_BYTES) {
+    if (Buffer.byteLength(dir + DEEPEST_SOCKET_SUFFIX) <= MAX_SOCKET_PATH_BYTES) {
       return dir;
     }
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  throw new Error(`No temporary directory is short enough for dockerd's sockets (at most ${MAX_SOCKET_PATH_BYTES} bytes with '${LONGEST_SOCKET_SUFFIX}'); set TMPDIR to a shorter path.`);
+  throw new Error(`No temporary directory is short enough for dockerd's sockets (at most ${MAX_SOCKET_PATH_BYTES} bytes with '${DEEPEST_SOCKET_SUFFIX}'); set TMPDIR to a shorter path.`);
 }
 
 async function waitForEngine(state: EngineState, logFile: string): Promise<void> {

@@ -9,9 +9,9 @@ import type { NodeRuntime } from './runtimes';
 export const REGION = 'eu-west-1';
 
 /**
- * The world one end-to-end test file pushes into: the shared engine and
- * registry, an emulator of its own, and an access key the emulator knows.
- * Call `setUp` in beforeAll and `tearDown` in afterAll.
+ * Test environment of one end-to-end test file: the shared engine and
+ * registry, an emulator of its own, and an access key registered with that
+ * emulator. Call `setUp` in beforeAll and `tearDown` in afterAll.
  */
 export class PushFixture {
     readonly services: TestServices = testServices();
